@@ -1,0 +1,11 @@
+"""Weight-sharing graph convolutions (Liu et al., ECCV 2020) for PyTorch Geometric."""
+
+from pyg_weightshare.skeleton import Skeleton, h36m_skeleton
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Skeleton",
+    "__version__",
+    "h36m_skeleton",
+]
