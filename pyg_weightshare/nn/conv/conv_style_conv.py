@@ -1,0 +1,82 @@
+import torch
+from torch import Tensor
+from torch_geometric.typing import OptTensor
+
+from pyg_weightshare.nn.conv.weight_share_conv import WeightShareConv
+
+
+class ConvStyleConv(WeightShareConv):
+    r"""The convolution-style graph convolution from the `"A Comprehensive
+    Study of Weight Sharing in Graph Networks for 3D Human Pose Estimation"
+    <https://arxiv.org/abs/2010.06844>`_ paper (Eq. 8): like the kernel of an
+    image convolution, the matrix depends on the displacement between the two
+    nodes,
+
+    .. math::
+        \mathbf{x}^{\prime}_i = \sum_{j \in \hat{\mathcal{N}}(i)} \hat{a}_{ij}
+        \mathbf{x}_j \mathbf{W}_{d(i, j)} + \mathbf{b}
+
+    with :math:`d(i, j)` = :obj:`0` for :math:`j = i`, :obj:`1` when :math:`j`
+    is one hop farther than :math:`i` from the centre joint and :obj:`2` when
+    it is one hop closer (the :obj:`displacement` attribute of
+    :meth:`~pyg_weightshare.Skeleton.to_data`). Self-loops are decoupled by
+    definition. Edge weights default as in :class:`FullShareConv`.
+
+    Weights: :obj:`weight` :math:`[3, C_{in}, C_{out}]`, :obj:`bias`
+    :math:`[C_{out}]`.
+
+    Args:
+        in_channels (int): Size of each input feature.
+        out_channels (int): Size of each output feature.
+        bias (bool, optional): If set to :obj:`False`, the layer will not
+            learn an additive bias. (default: :obj:`True`)
+        **kwargs (optional): Additional arguments of
+            :class:`torch_geometric.nn.conv.MessagePassing`.
+
+    Shapes:
+        - **input:**
+          node features :math:`(N, C_{in})` or :math:`(B, J, C_{in})`,
+          edge indices :math:`(2, E)`, edge weights :math:`(E)` *(optional)*,
+          displacement classes :math:`(E)`
+        - **output:** node features :math:`(N, C_{out})` or
+          :math:`(B, J, C_{out})`
+
+    Example:
+        >>> from pyg_weightshare import ConvStyleConv, h36m_skeleton
+        >>> graph = h36m_skeleton(16).to_data()
+        >>> conv = ConvStyleConv(2, 64)
+        >>> conv(torch.randn(8, 16, 2), graph.edge_index, graph.edge_weight,
+        ...      graph.displacement).shape
+        torch.Size([8, 16, 64])
+    """
+
+    num_displacements = 3
+
+    def __init__(
+        self, in_channels: int, out_channels: int, bias: bool = True, **kwargs
+    ) -> None:
+        super().__init__(
+            in_channels, out_channels, self.num_displacements, 0, bias, **kwargs
+        )
+
+    def forward(
+        self,
+        x: Tensor,
+        edge_index: Tensor,
+        edge_weight: OptTensor = None,
+        displacement: OptTensor = None,
+    ) -> Tensor:
+        edge_weight = self._edge_weight(x, edge_index, edge_weight)
+        displacement = self._edge_types(
+            "displacement", displacement, edge_index, self.num_displacements
+        )
+        node_type = torch.zeros(x.size(-2), dtype=torch.long, device=x.device)
+        out = self._aggregate_then_transform(
+            x,
+            edge_index,
+            edge_weight,
+            self.weight.unsqueeze(1),
+            node_type,
+            displacement,
+        )
+        return self._add_bias(out)

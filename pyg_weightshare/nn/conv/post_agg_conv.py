@@ -1,0 +1,89 @@
+from torch import Tensor
+from torch_geometric.typing import OptTensor
+
+from pyg_weightshare.nn.conv.weight_share_conv import WeightShareConv
+
+
+class PostAggConv(WeightShareConv):
+    r"""The post-aggregation graph convolution from the `"A Comprehensive
+    Study of Weight Sharing in Graph Networks for 3D Human Pose Estimation"
+    <https://arxiv.org/abs/2010.06844>`_ paper (Eqs. 6, 11): the
+    neighbourhood is aggregated first, then transformed by the matrix of the
+    *target* node's type,
+
+    .. math::
+        \mathbf{x}^{\prime}_i = \hat{a}_{ii} \mathbf{x}_i \mathbf{S}_{\tau(i)}
+        + \Big( \sum_{j \in \mathcal{N}(i)} \hat{a}_{ij} \mathbf{x}_j \Big)
+        \mathbf{W}_{\tau(i)} + \mathbf{b}
+
+    with :obj:`decouple=True`, and
+    :math:`\mathbf{x}^{\prime}_i = (\sum_{j \in \hat{\mathcal{N}}(i)}
+    \hat{a}_{ij} \mathbf{x}_j) \mathbf{W}_{\tau(i)} + \mathbf{b}` otherwise,
+    where :math:`\tau(i)` is the type (joint id) of node :math:`i`. Edge
+    weights default as in :class:`FullShareConv`.
+
+    Weights: :obj:`weight` :math:`[T, C_{in}, C_{out}]`, :obj:`self_weight`
+    :math:`[T, C_{in}, C_{out}]` (or :obj:`None`), :obj:`bias`
+    :math:`[C_{out}]`, with :math:`T` = :obj:`num_nodes`.
+
+    Args:
+        in_channels (int): Size of each input feature.
+        out_channels (int): Size of each output feature.
+        num_nodes (int): Number of node types :math:`T` (joints of the
+            skeleton).
+        decouple (bool, optional): If set to :obj:`False`, self-loops use
+            :math:`\mathbf{W}_{\tau(i)}`. (default: :obj:`True`)
+        bias (bool, optional): If set to :obj:`False`, the layer will not
+            learn an additive bias. (default: :obj:`True`)
+        **kwargs (optional): Additional arguments of
+            :class:`torch_geometric.nn.conv.MessagePassing`.
+
+    Shapes:
+        - **input:**
+          node features :math:`(N, C_{in})` or :math:`(B, J, C_{in})`,
+          edge indices :math:`(2, E)`, edge weights :math:`(E)` *(optional)*,
+          node types :math:`(N)` or :math:`(J)` *(optional in the static
+          layout and for a single graph in joint order)*
+        - **output:** node features :math:`(N, C_{out})` or
+          :math:`(B, J, C_{out})`
+
+    Example:
+        >>> from pyg_weightshare import PostAggConv, h36m_skeleton
+        >>> graph = h36m_skeleton(16).to_data()
+        >>> conv = PostAggConv(2, 64, num_nodes=16)
+        >>> conv(torch.randn(8, 16, 2), graph.edge_index, graph.edge_weight).shape
+        torch.Size([8, 16, 64])
+        >>> sum(p.numel() for p in conv.parameters())  # 2 * 16 * 2 * 64 + 64
+        4160
+    """
+
+    repr_options = ("num_nodes", "decouple")
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        num_nodes: int,
+        decouple: bool = True,
+        bias: bool = True,
+        **kwargs,
+    ) -> None:
+        self.num_nodes = num_nodes
+        super().__init__(
+            in_channels, out_channels, num_nodes, num_nodes * decouple, bias, **kwargs
+        )
+
+    def forward(
+        self,
+        x: Tensor,
+        edge_index: Tensor,
+        edge_weight: OptTensor = None,
+        node_type: OptTensor = None,
+    ) -> Tensor:
+        edge_weight = self._edge_weight(x, edge_index, edge_weight)
+        node_type = self._node_types(node_type, x, self.num_nodes)
+        weight, slot = self._self_loop_slots(edge_index)
+        out = self._aggregate_then_transform(
+            x, edge_index, edge_weight, weight, node_type, slot
+        )
+        return self._add_bias(out)
