@@ -68,7 +68,7 @@ def reference_conv(
                     node_type,
                     edge_type,
                     displacement,
-                )  # fmt: skip
+                )
                 for graph in x
             ]
         )

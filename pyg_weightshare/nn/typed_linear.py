@@ -38,7 +38,8 @@ def typed_matmul(x: Tensor, weight: Tensor, type_index: Tensor) -> Tensor:
     x = x.index_select(0, perm)
     counts = torch.bincount(type_index, minlength=num_types).tolist()
     if min(counts) == max(counts):
-        out = torch.bmm(x.view(num_types, counts[0], -1), weight).flatten(0, 1)
+        rows = x.view(num_types, counts[0], x.size(1))
+        out = torch.bmm(rows, weight).flatten(0, 1)
     else:
         out = torch.cat(
             [

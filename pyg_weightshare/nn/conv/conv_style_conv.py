@@ -42,6 +42,7 @@ class ConvStyleConv(WeightShareConv):
           :math:`(B, J, C_{out})`
 
     Example:
+        >>> import torch
         >>> from pyg_weightshare import ConvStyleConv, h36m_skeleton
         >>> graph = h36m_skeleton(16).to_data()
         >>> conv = ConvStyleConv(2, 64)

@@ -47,6 +47,7 @@ class FullShareConv(WeightShareConv):
           :math:`(B, J, C_{out})`
 
     Example:
+        >>> import torch
         >>> from pyg_weightshare import FullShareConv, h36m_skeleton
         >>> graph = h36m_skeleton(16).to_data()
         >>> conv = FullShareConv(2, 64)

@@ -44,6 +44,7 @@ class NoShareConv(WeightShareConv):
           :math:`(B, J, C_{out})`
 
     Example:
+        >>> import torch
         >>> from pyg_weightshare import NoShareConv, h36m_skeleton
         >>> graph = h36m_skeleton(16).to_data()
         >>> conv = NoShareConv(2, 64, num_edge_types=46)

@@ -48,6 +48,7 @@ class PostAggConv(WeightShareConv):
           :math:`(B, J, C_{out})`
 
     Example:
+        >>> import torch
         >>> from pyg_weightshare import PostAggConv, h36m_skeleton
         >>> graph = h36m_skeleton(16).to_data()
         >>> conv = PostAggConv(2, 64, num_nodes=16)

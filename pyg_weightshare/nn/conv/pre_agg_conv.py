@@ -49,6 +49,7 @@ class PreAggConv(WeightShareConv):
           :math:`(B, J, C_{out})`
 
     Example:
+        >>> import torch
         >>> from pyg_weightshare import PreAggConv, h36m_skeleton
         >>> graph = h36m_skeleton(16).to_data()
         >>> conv = PreAggConv(2, 64, num_nodes=16)
