@@ -1,0 +1,103 @@
+"""Draws a sample of the synthetic Human3.6M: 2D poses as each camera sees
+them, over the image frame, and one pose in 3D.
+
+Usage::
+
+    python docs/scripts/plot_synthetic_poses.py [--out docs/images/synthetic_poses.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from pyg_weightshare.datasets import CAMERA_IDS, h36m_cameras, synthesize_h36m
+from pyg_weightshare.datasets.human36m import MOCAP_INDICES_17
+from pyg_weightshare.skeleton import H36M_LEFT_17, H36M_PARENTS_17, H36M_RIGHT_17
+
+# (subject, take, camera index, fraction of the take) of each 2D panel.
+PANELS = [
+    ("S1", "Walking", 0, 0.3),
+    ("S5", "Sitting 1", 1, 0.5),
+    ("S6", "SittingDown", 2, 0.6),
+    ("S7", "Phoning", 3, 0.4),
+    ("S8", "Greeting 1", 0, 0.5),
+    ("S9", "Purchases", 1, 0.35),
+    ("S11", "Photo 1", 2, 0.7),
+]
+PANEL_3D = ("S11", "Posing", 0.5)
+
+
+def limb_color(joint: int) -> str:
+    if joint in H36M_LEFT_17:
+        return "tab:blue"
+    if joint in H36M_RIGHT_17:
+        return "tab:red"
+    return "black"
+
+
+def draw_skeleton(axis, points: np.ndarray) -> None:
+    for joint, parent in enumerate(H36M_PARENTS_17):
+        if parent >= 0:
+            segment = points[[parent, joint]].T
+            axis.plot(*segment, color=limb_color(joint), linewidth=2)
+    axis.scatter(*points.T, s=6, color="black", zorder=3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--out", type=Path, default=Path("docs/images/synthetic_poses.png")
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as root:
+        synthesize_h36m(root, frames=300, seed=0)
+        positions_3d = np.load(f"{root}/data_3d_h36m.npz", allow_pickle=True)[
+            "positions_3d"
+        ].item()
+        positions_2d = np.load(f"{root}/data_2d_h36m_gt.npz", allow_pickle=True)[
+            "positions_2d"
+        ].item()
+
+    figure = plt.figure(figsize=(16, 8.4))
+    for index, (subject, take, camera_index, fraction) in enumerate(PANELS):
+        camera = h36m_cameras(subject)[camera_index]
+        view = positions_2d[subject][take][camera_index]
+        axis = figure.add_subplot(2, 4, index + 1)
+        draw_skeleton(axis, view[int(fraction * (len(view) - 1))])
+        axis.set_xlim(0, camera.res_w)
+        axis.set_ylim(camera.res_h, 0)
+        axis.set_aspect("equal")
+        axis.set_title(
+            f"{subject} {take}, camera {CAMERA_IDS[camera_index]}", fontsize=9
+        )
+        axis.tick_params(labelsize=7)
+
+    subject, take, fraction = PANEL_3D
+    mocap = positions_3d[subject][take]
+    pose = mocap[int(fraction * (len(mocap) - 1)), list(MOCAP_INDICES_17)]
+    axis = figure.add_subplot(2, 4, 8, projection="3d")
+    draw_skeleton(axis, pose)
+    center = pose[0]
+    axis.set_xlim(center[0] - 1, center[0] + 1)
+    axis.set_ylim(center[1] - 1, center[1] + 1)
+    axis.set_zlim(0, 2)
+    axis.set_box_aspect((1, 1, 1))
+    axis.set_title(f"{subject} {take}, world frame (m)", fontsize=9)
+    axis.tick_params(labelsize=7)
+
+    figure.tight_layout()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(args.out, dpi=100)
+    print(f"Wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
