@@ -2,9 +2,10 @@
 
 import torch
 from torch import Tensor
+from torch_geometric.typing import OptTensor
 
 
-def typed_matmul(x: Tensor, weight: Tensor, type_index: Tensor) -> Tensor:
+def typed_matmul(x: Tensor, weight: Tensor, type_index: OptTensor) -> Tensor:
     r"""Multiplies each row of :obj:`x` by the weight matrix of its type,
     :math:`\mathbf{y}_r = \mathbf{x}_r \mathbf{W}_{t(r)}`.
 
@@ -18,8 +19,8 @@ def typed_matmul(x: Tensor, weight: Tensor, type_index: Tensor) -> Tensor:
     Args:
         x (torch.Tensor): Rows :math:`[L, C]`.
         weight (torch.Tensor): One matrix per type :math:`[T, C, O]`.
-        type_index (torch.Tensor): The type of each row :math:`[L]`, in
-            :obj:`0..T-1`.
+        type_index (torch.Tensor, optional): The type of each row :math:`[L]`,
+            in :obj:`0..T-1`; may be :obj:`None` when :math:`T = 1`.
 
     Returns:
         torch.Tensor: :math:`[L, O]`.

@@ -1,4 +1,3 @@
-import torch
 from torch import Tensor
 from torch_geometric.typing import OptTensor
 
@@ -71,13 +70,12 @@ class ConvStyleConv(WeightShareConv):
         displacement = self._edge_types(
             "displacement", displacement, edge_index, self.num_displacements
         )
-        node_type = torch.zeros(x.size(-2), dtype=torch.long, device=x.device)
         out = self._aggregate_then_transform(
             x,
             edge_index,
             edge_weight,
-            self.weight.unsqueeze(1),
-            node_type,
+            list(self.weight.unsqueeze(1).unbind()),
+            None,
             displacement,
         )
         return self._add_bias(out)

@@ -1,4 +1,3 @@
-import torch
 from torch import Tensor
 from torch_geometric.typing import OptTensor
 
@@ -71,9 +70,10 @@ class FullShareConv(WeightShareConv):
         self, x: Tensor, edge_index: Tensor, edge_weight: OptTensor = None
     ) -> Tensor:
         edge_weight = self._edge_weight(x, edge_index, edge_weight)
-        weight, slot = self._self_loop_slots(edge_index)
-        node_type = torch.zeros(x.size(-2), dtype=torch.long, device=x.device)
+        term = None
+        if self.decouple:
+            edge_weight, term = self._split_self_loops(x, edge_index, edge_weight, None)
         out = self._transform_then_aggregate(
-            x, edge_index, edge_weight, weight, node_type, slot
+            x, edge_index, edge_weight, [self.weight], None, term=term
         )
         return self._add_bias(out)

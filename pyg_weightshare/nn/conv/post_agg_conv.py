@@ -83,8 +83,12 @@ class PostAggConv(WeightShareConv):
     ) -> Tensor:
         edge_weight = self._edge_weight(x, edge_index, edge_weight)
         node_type = self._node_types(node_type, x, self.num_nodes)
-        weight, slot = self._self_loop_slots(edge_index)
+        term = None
+        if self.decouple:
+            edge_weight, term = self._split_self_loops(
+                x, edge_index, edge_weight, node_type
+            )
         out = self._aggregate_then_transform(
-            x, edge_index, edge_weight, weight, node_type, slot
+            x, edge_index, edge_weight, [self.weight], node_type, term=term
         )
         return self._add_bias(out)

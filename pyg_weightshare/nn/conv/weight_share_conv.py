@@ -171,14 +171,15 @@ class WeightShareConv(MessagePassing):
         (:obj:`None` for the static layout, node ids for the flat one)."""
         num_nodes = x.size(-2)
         if node_type is None:
+            if num_nodes != num_types:
+                layout = "graph" if x.dim() == 3 else "flat batch"
+                raise ValueError(
+                    f"{self.__class__.__name__} has {num_types} node types: it "
+                    f"needs node_type for a {layout} of {num_nodes} nodes"
+                )
             if x.dim() == 3:
                 return None
-            if num_nodes == num_types:
-                return torch.arange(num_nodes, device=x.device)
-            raise ValueError(
-                f"{self.__class__.__name__} needs node_type for a flat batch of "
-                f"{num_nodes} nodes ({num_types} node types)"
-            )
+            return torch.arange(num_nodes, device=x.device)
         if node_type.shape != (num_nodes,):
             raise ValueError(
                 f"node_type must hold one id per node ({num_nodes}), got shape "
@@ -200,92 +201,114 @@ class WeightShareConv(MessagePassing):
         self._check_index(name, types, num_types, f"{name} classes")
         return types
 
-    def _self_loop_slots(self, edge_index: Tensor) -> tuple[Tensor, Tensor]:
-        """The weights stacked by slot :math:`[S, T, C, O]` and the slot of
-        each edge: with decoupling, slot 1 (:obj:`self_weight`) for
-        self-loops and slot 0 (:obj:`weight`) for the other edges."""
-        if self.self_weight is None:
-            return self.weight.unsqueeze(0), torch.zeros_like(edge_index[0])
-        is_self_loop = (edge_index[0] == edge_index[1]).long()
-        return torch.stack([self.weight, self.self_weight]), is_self_loop
-
-    @staticmethod
-    def _rows(weight: Tensor, node_type: OptTensor) -> Tensor:
-        """Static layout: the matrix of every (slot, node) row, :math:`[S J, C, O]`."""
-        if node_type is not None:
-            weight = weight.index_select(1, node_type)
-        return weight.flatten(0, 1)
+    def _split_self_loops(
+        self, x: Tensor, edge_index: Tensor, edge_weight: Tensor, node_type: OptTensor
+    ) -> tuple[Tensor, Tensor]:
+        r"""Decoupled self-loops (Eqs. 9-11): returns the edge weights with the
+        self-loops zeroed, and the self-loop term
+        :math:`\hat{a}_{ii} \mathbf{x}_i \mathbf{S}_{\tau(i)}` (node-major
+        :math:`[J, B, O]` in the static layout, :math:`[N, O]` in the flat
+        one), with :obj:`self_weight` scaled by :math:`\hat{a}_{ii}` once
+        instead of every output row."""
+        num_nodes = x.size(-2)
+        self_loop_weight = edge_weight * (edge_index[0] == edge_index[1])
+        diagonal = x.new_zeros(num_nodes).index_add_(0, edge_index[1], self_loop_weight)
+        if x.dim() == 3:
+            self_weight = _per_node(self.self_weight, node_type, num_nodes)
+            term = torch.bmm(x.transpose(0, 1), diagonal.view(-1, 1, 1) * self_weight)
+        else:
+            term = diagonal.view(-1, 1) * typed_matmul(x, self.self_weight, node_type)
+        return edge_weight - self_loop_weight, term
 
     # Evaluation orders ---------------------------------------------------
+    #
+    # Each takes the matrices of every slot, :math:`[T, C, O]` per slot
+    # (:math:`T = 1` for a matrix shared by all nodes), the slot of each edge
+    # (:obj:`None` for a single slot) and a term to add to the output (the
+    # decoupled self-loops).
 
     def _transform_then_aggregate(
         self,
         x: Tensor,
         edge_index: Tensor,
         edge_weight: Tensor,
-        weight: Tensor,
+        slot_weights: list[Tensor],
         node_type: OptTensor,
-        slot: Tensor,
+        slot: OptTensor = None,
+        term: OptTensor = None,
     ) -> Tensor:
-        r""":math:`\sum_e \hat{a}_e \mathbf{x}_j \mathbf{W}[s_e, \tau(j)]` for
-        :obj:`weight` :math:`[S, T, C, O]` and edge slots :math:`s_e`."""
-        num_slots, num_types, in_channels, out_channels = weight.shape
+        r""":math:`\sum_e \hat{a}_e \mathbf{x}_j \mathbf{W}^{(s_e)}_{\tau(j)}`."""
         source, target = edge_index
+        if slot is None:
+            slot = torch.zeros_like(source)
         if x.dim() == 3:
             num_nodes = x.size(1)
             node_major = x.transpose(0, 1)
-            if num_slots > 1:
-                node_major = node_major.repeat(num_slots, 1, 1)
-            return self._transform_scatter(
-                node_major,
-                self._rows(weight, node_type),
-                slot * num_nodes + source,
-                target,
-                edge_weight,
-                num_nodes,
-            )
-        num_nodes = x.size(0)
-        slot_major = weight.permute(1, 2, 0, 3).reshape(num_types, in_channels, -1)
-        y = typed_matmul(x, slot_major, node_type).view(-1, out_channels)
-        edge_index = torch.stack([source * num_slots + slot, target])
-        return self.propagate(
-            edge_index,
-            x=y,
+            out = None if term is None else term.view(num_nodes, -1)
+            for operator, weight in zip(
+                _slot_operators(x, edge_index, edge_weight, slot, len(slot_weights)),
+                slot_weights,
+                strict=True,
+            ):
+                weight = _per_node(weight, node_type, num_nodes)
+                transformed = torch.bmm(node_major, weight).view(num_nodes, -1)
+                if out is None:
+                    out = operator @ transformed
+                else:
+                    out = torch.addmm(out, operator, transformed)
+            return out.view(num_nodes, x.size(0), -1).transpose(0, 1)
+        num_nodes, num_slots = x.size(0), len(slot_weights)
+        y = typed_matmul(x, torch.cat(slot_weights, dim=-1), node_type)
+        out = self.propagate(
+            torch.stack([source * num_slots + slot, target]),
+            x=y.view(num_nodes * num_slots, -1),
             edge_weight=edge_weight,
             size=(num_nodes * num_slots, num_nodes),
         )
+        return out if term is None else out + term
 
     def _aggregate_then_transform(
         self,
         x: Tensor,
         edge_index: Tensor,
         edge_weight: Tensor,
-        weight: Tensor,
+        slot_weights: list[Tensor],
         node_type: OptTensor,
-        slot: Tensor,
+        slot: OptTensor = None,
+        term: OptTensor = None,
     ) -> Tensor:
         r""":math:`\sum_s (\sum_{e: s_e = s} \hat{a}_e \mathbf{x}_j)
-        \mathbf{W}[s, \tau(i)]` for :obj:`weight` :math:`[S, T, C, O]`."""
-        num_slots, num_types, in_channels, out_channels = weight.shape
+        \mathbf{W}^{(s)}_{\tau(i)}`."""
         source, target = edge_index
+        if slot is None:
+            slot = torch.zeros_like(source)
         if x.dim() == 3:
-            batch_size, num_nodes = x.shape[:2]
-            operator = x.new_zeros(num_slots * num_nodes, num_nodes).index_put_(
-                (slot * num_nodes + target, source), edge_weight, accumulate=True
-            )
+            num_nodes, in_channels = x.shape[1:]
             node_major = x.transpose(0, 1).reshape(num_nodes, -1)
-            aggregated = (operator @ node_major).view(-1, batch_size, in_channels)
-            out = torch.bmm(aggregated, self._rows(weight, node_type))
-            return out.view(num_slots, num_nodes, batch_size, -1).sum(0).transpose(0, 1)
-        num_nodes = x.size(0)
+            out = term
+            for operator, weight in zip(
+                _slot_operators(x, edge_index, edge_weight, slot, len(slot_weights)),
+                slot_weights,
+                strict=True,
+            ):
+                aggregated = (operator @ node_major).view(num_nodes, -1, in_channels)
+                weight = _per_node(weight, node_type, num_nodes)
+                if out is None:
+                    out = torch.bmm(aggregated, weight)
+                else:
+                    out = torch.baddbmm(out, aggregated, weight)
+            return out.transpose(0, 1)
+        num_nodes, num_slots = x.size(0), len(slot_weights)
         aggregated = self.propagate(
             torch.stack([source, target * num_slots + slot]),
             x=x,
             edge_weight=edge_weight,
             size=(num_nodes, num_nodes * num_slots),
         )
-        slot_major = weight.transpose(0, 1).reshape(num_types, -1, out_channels)
-        return typed_matmul(aggregated.view(num_nodes, -1), slot_major, node_type)
+        out = typed_matmul(
+            aggregated.view(num_nodes, -1), torch.cat(slot_weights, dim=1), node_type
+        )
+        return out if term is None else out + term
 
     def _transform_edges(
         self,
@@ -294,41 +317,22 @@ class WeightShareConv(MessagePassing):
         edge_weight: Tensor,
         edge_type: Tensor,
     ) -> Tensor:
-        r""":math:`\sum_e \hat{a}_e \mathbf{x}_j \mathbf{W}[t_e]`, one matrix
+        r""":math:`\sum_e \hat{a}_e \mathbf{x}_j \mathbf{W}_{t_e}`, one matrix
         product per edge type."""
         source, target = edge_index
         if x.dim() == 3:
-            return self._transform_scatter(
-                x.transpose(0, 1).index_select(0, source),
-                self.weight.index_select(0, edge_type),
-                torch.arange(edge_index.size(1), device=x.device),
-                target,
-                edge_weight,
-                x.size(1),
+            batch_size, num_nodes, _ = x.shape
+            num_edges = edge_index.size(1)
+            gathered = x.transpose(0, 1).index_select(0, source)
+            transformed = torch.bmm(gathered, self.weight.index_select(0, edge_type))
+            incidence = x.new_zeros(num_nodes, num_edges).index_put_(
+                (target, torch.arange(num_edges, device=x.device)), edge_weight
             )
+            out = incidence @ transformed.view(num_edges, -1)
+            return out.view(num_nodes, batch_size, -1).transpose(0, 1)
         return self.propagate(
             edge_index, x=x, edge_weight=edge_weight, edge_type=edge_type
         )
-
-    @staticmethod
-    def _transform_scatter(
-        rows: Tensor,
-        row_weight: Tensor,
-        edge_row: Tensor,
-        target: Tensor,
-        edge_weight: Tensor,
-        num_nodes: int,
-    ) -> Tensor:
-        r"""Static layout: multiplies row :math:`r` :math:`[R, B, C]` by
-        :obj:`row_weight[r]`, then edge :math:`e` adds :math:`\hat{a}_e` times
-        row :obj:`edge_row[e]` to its target. Returns :math:`[B, J, O]`."""
-        num_rows, batch_size, _ = rows.shape
-        transformed = torch.bmm(rows, row_weight).view(num_rows, -1)
-        operator = rows.new_zeros(num_nodes, num_rows).index_put_(
-            (target, edge_row), edge_weight, accumulate=True
-        )
-        out = operator @ transformed
-        return out.view(num_nodes, batch_size, -1).transpose(0, 1)
 
     def message(self, x_j: Tensor, edge_weight: Tensor) -> Tensor:
         return edge_weight.view(-1, 1) * x_j
@@ -344,3 +348,22 @@ class WeightShareConv(MessagePassing):
             f"{self.__class__.__name__}({self.in_channels}, "
             f"{self.out_channels}{options})"
         )
+
+
+def _slot_operators(
+    x: Tensor, edge_index: Tensor, edge_weight: Tensor, slot: Tensor, num_slots: int
+) -> Tensor:
+    r"""Static layout: :math:`[S, J, J]`, for each slot the dense matrix of
+    :math:`\hat{a}` over the edges of that slot (row target, column source)."""
+    num_nodes = x.size(1)
+    return x.new_zeros(num_slots, num_nodes, num_nodes).index_put_(
+        (slot, edge_index[1], edge_index[0]), edge_weight, accumulate=True
+    )
+
+
+def _per_node(weight: Tensor, node_type: OptTensor, num_nodes: int) -> Tensor:
+    """Static layout: the matrix of each node, :math:`[J, C, O]`, from one
+    per type (the node id without :obj:`node_type`) or one shared by all."""
+    if node_type is not None:
+        return weight.index_select(0, node_type)
+    return weight.expand(num_nodes, -1, -1)

@@ -296,8 +296,20 @@ def test_rejects_missing_typed_attributes():
         NoShareConv(4, 5, 46)(x, graph.edge_index)
     batch = next(iter(DataLoader([graph, graph], batch_size=2)))
     for conv in (PreAggConv(4, 5, num_nodes=16), PostAggConv(4, 5, num_nodes=16)):
-        with pytest.raises(ValueError, match="needs node_type for a flat batch of 32"):
+        with pytest.raises(
+            ValueError,
+            match="has 16 node types: it needs node_type for a flat batch of 32 nodes",
+        ):
             conv(torch.randn(32, 4), batch.edge_index)
+
+
+def test_rejects_a_skeleton_of_another_size():
+    graph = h36m_skeleton(17).to_data()
+    for conv in (PreAggConv(4, 5, num_nodes=16), PostAggConv(4, 5, num_nodes=16)):
+        with pytest.raises(
+            ValueError, match="has 16 node types: it needs node_type for a graph of 17"
+        ):
+            conv(torch.randn(2, 17, 4), graph.edge_index)
 
 
 def test_rejects_float_type_ids():
