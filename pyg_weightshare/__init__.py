@@ -3,12 +3,18 @@
 from pyg_weightshare.nn import (
     ConvStyleConv,
     FullShareConv,
+    LearnableAdjacency,
+    NonLocalBlock,
     NoShareConv,
+    PoseGCN,
     PostAggConv,
     PreAggConv,
     WeightShareConv,
+    h36m_joint_groups,
+    stacked_xavier_uniform_,
     typed_matmul,
 )
+from pyg_weightshare.presets import channels_for_budget, paper_config
 from pyg_weightshare.skeleton import Skeleton, h36m_skeleton
 
 __version__ = "0.1.0"
@@ -16,12 +22,19 @@ __version__ = "0.1.0"
 __all__ = [
     "ConvStyleConv",
     "FullShareConv",
+    "LearnableAdjacency",
     "NoShareConv",
+    "NonLocalBlock",
+    "PoseGCN",
     "PostAggConv",
     "PreAggConv",
     "Skeleton",
     "WeightShareConv",
     "__version__",
+    "channels_for_budget",
+    "h36m_joint_groups",
     "h36m_skeleton",
+    "paper_config",
+    "stacked_xavier_uniform_",
     "typed_matmul",
 ]
