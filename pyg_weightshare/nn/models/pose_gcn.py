@@ -89,6 +89,8 @@ class _ConvBlock(torch.nn.Module):
 
 
 class _ResidualBlock(torch.nn.Module):
+    """Two convolution blocks around an identity skip."""
+
     def __init__(self, first: _ConvBlock, second: _ConvBlock) -> None:
         super().__init__()
         self.first = first
