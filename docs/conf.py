@@ -36,6 +36,8 @@ extensions = [
 
 exclude_patterns = ["_build", "api/generated/*.rst.tmp"]
 templates_path = ["_templates"]
+# Keep "--help" and "--out" as typed: no en dashes.
+smartquotes_action = "qe"
 html_static_path = ["_static"]
 html_css_files = ["custom.css"]
 
