@@ -88,6 +88,7 @@ def plot_run(out: Path, test: ActionErrors) -> None:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         print("matplotlib is not installed: no plots (pip install matplotlib)")
         return
@@ -109,7 +110,10 @@ def plot_run(out: Path, test: ActionErrors) -> None:
                     label=f"{split} {metric.upper().replace('_', '-')}",
                 )
     error_axis.set(xlabel="epoch", ylabel="mm", title="Selection-split error")
-    error_axis.legend()
+    if error_axis.lines:
+        error_axis.legend()
+    for axis in (loss_axis, error_axis):
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     figure.tight_layout()
     figure.savefig(out / "curves.png", dpi=120)
     plt.close(figure)

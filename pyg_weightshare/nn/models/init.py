@@ -17,16 +17,16 @@ def stacked_xavier_uniform_(conv: WeightShareConv, gain: float = 1.414) -> None:
     :obj:`self_weight` followed by :obj:`weight` along the type axis, so
     :math:`M` is the number of matrices of the layer:
 
-    ===============================  ==========================
+    ================================ ==================================
     scheme                           stacked shape
-    ===============================  ==========================
+    ================================ ==================================
     full-sharing                     :math:`[1, C_{in}, C_{out}]`
     full-sharing, decoupled          :math:`[2, C_{in}, C_{out}]`
     pre-/post-aggregation            :math:`[J, C_{in}, C_{out}]`
     pre-/post-aggregation, decoupled :math:`[2J, C_{in}, C_{out}]`
     convolution-style                :math:`[3, C_{in}, C_{out}]`
     no-sharing                       :math:`[J + 2E, C_{in}, C_{out}]`
-    ===============================  ==========================
+    ================================ ==================================
 
     For decoupled full-sharing this is exactly the :obj:`W` of SemGCN's
     graph convolution (self-loop matrix first), from which the published
