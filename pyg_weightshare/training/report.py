@@ -69,20 +69,23 @@ def write_report(
         f"({selection_note(config)}). Errors in mm.\n\n"
         + markdown_table(test, baseline)
     )
-    plot_run(out, test)
+    written = ["evaluation.md", "evaluation.json"]
+    if plot_run(out, test):
+        written += ["curves.png", "per_action.png"]
     print(
         f"\nTest (S9, S11), epoch {best_epoch}, {selection_note(config)}:\n"
         f"  this model      MPJPE {test.mpjpe_action_mean:6.1f} mm   "
         f"P-MPJPE {test.p_mpjpe_action_mean:6.1f} mm   (action-wise means)\n"
         f"  mean-pose guess MPJPE {baseline.mpjpe_action_mean:6.1f} mm   "
         f"P-MPJPE {baseline.p_mpjpe_action_mean:6.1f} mm\n"
-        f"Wrote {out}/evaluation.md, evaluation.json, curves.png, per_action.png"
+        f"Wrote {out}/" + ", ".join(written)
     )
     return report
 
 
-def plot_run(out: Path, test: ActionErrors) -> None:
-    """Training curves and per-action errors, when matplotlib is installed."""
+def plot_run(out: Path, test: ActionErrors) -> bool:
+    """Training curves and per-action errors, when matplotlib is installed;
+    returns whether the plots were written."""
     try:
         import matplotlib
 
@@ -91,7 +94,7 @@ def plot_run(out: Path, test: ActionErrors) -> None:
         from matplotlib.ticker import MaxNLocator
     except ImportError:
         print("matplotlib is not installed: no plots (pip install matplotlib)")
-        return
+        return False
     rows = [
         json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()
     ]
@@ -128,3 +131,4 @@ def plot_run(out: Path, test: ActionErrors) -> None:
     figure.tight_layout()
     figure.savefig(out / "per_action.png", dpi=120)
     plt.close(figure)
+    return True
