@@ -58,7 +58,9 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     runtime.add_argument(
         "--compile", action="store_true", help="torch.compile the model"
     )
-    runtime.add_argument("--no-progress", dest="progress", action="store_false")
+    runtime.add_argument(
+        "--no-progress", dest="progress", action="store_false", help="no progress bars"
+    )
 
 
 def _config(args: argparse.Namespace, out: str) -> TrainConfig:
@@ -135,6 +137,7 @@ def _ablation(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``pyg-weightshare`` command."""
     parser = argparse.ArgumentParser(
         prog="pyg-weightshare",
         description="Weight-sharing GCNs for 2D-to-3D human pose lifting "
@@ -171,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     ablation.add_argument("--stride", type=int, default=None)
     ablation.add_argument("--data-dir")
     ablation.add_argument("--device", default="cpu")
-    ablation.add_argument("--no-progress", dest="progress", action="store_false")
+    ablation.add_argument(
+        "--no-progress", dest="progress", action="store_false", help="no progress bars"
+    )
     ablation.set_defaults(run=_ablation)
 
     visualize = commands.add_parser("visualize", help="figure like the paper's Fig. 7")
@@ -184,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Runs the ``pyg-weightshare`` command; returns its exit status (2 for an
+    error in the inputs, reported on stderr without a traceback)."""
     args = build_parser().parse_args(argv)
     if getattr(args, "out", None) is None and args.command == "ablation":
         args.out = f"runs/table{args.table}"

@@ -204,8 +204,6 @@ class Trainer:
             torch.distributed.barrier()  # the first process checked the directory
             if rank > 0 and resume and run.last.exists():
                 checkpoint = load_checkpoint(run.last)
-        if rank == 0:
-            config.save(run.config)
         self.dataset = load_dataset(config)
         self.train_split = self.dataset.train[:: config.stride]
         if self.device.type == "cuda":  # batches are slices of data on the GPU
@@ -216,6 +214,8 @@ class Trainer:
                 f"{len(self.train_split)} training poses do not fill one batch of "
                 f"{config.batch_size}"
             )
+        if rank == 0:  # only once the data fits: a failed start leaves nothing
+            config.save(run.config)
         self._build(checkpoint)
 
         select_split = {"val": self.dataset.val, "test": self.dataset.test}
@@ -235,8 +235,7 @@ class Trainer:
                     row[f"{config.select_on}_p_mpjpe"] = errors.p_mpjpe_action_mean
                 self._checkpoint(epoch, row)
                 run.log(row)
-                if progress:
-                    print(_format_row(row))
+                print(_format_row(row), flush=True)
             if self.world_size > 1:
                 torch.distributed.barrier()
         return self._report() if rank == 0 else {}

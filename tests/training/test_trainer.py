@@ -115,6 +115,7 @@ def test_data_dir_without_files(tmp_path, capsys, tiny):
     ]
     assert main(argv + tiny) == 2
     assert "data_3d_h36m.npz" in capsys.readouterr().err
+    assert list((tmp_path / "run").iterdir()) == []
 
 
 def test_unwritable_output_directory(tiny_data, tmp_path, capsys, tiny):
@@ -150,3 +151,15 @@ def test_corrupted_checkpoint(tmp_path, capsys):
     torch.save({"weights": torch.zeros(1)}, path)
     assert main(["evaluate", "--checkpoint", str(path)]) == 2
     assert "is not a pyg-weightshare training checkpoint" in capsys.readouterr().err
+
+
+def test_visualize_draws_the_checkpoint(tiny_data, tmp_path, tiny):
+    run = tmp_path / "run"
+    argv = ["train", "--data-dir", str(tiny_data), "--out", str(run), "--epochs", "1"]
+    assert main(argv + tiny) == 0
+    figure = tmp_path / "poses.png"
+    assert (
+        main(["visualize", "--checkpoint", str(run / "best.pt"), "--out", str(figure)])
+        == 0
+    )
+    assert figure.stat().st_size > 10_000
