@@ -370,11 +370,11 @@ def _format_row(row: dict) -> str:
     return " | ".join(parts)
 
 
-def evaluate_checkpoint(
-    path: str | os.PathLike, data_dir: str | None = None, device: str = "cpu"
-) -> tuple[ActionErrors, TrainConfig]:
-    """Rebuilds the model of a checkpoint and evaluates it on the test
-    subjects of :obj:`data_dir` (default: the data it was trained on)."""
+def restore(
+    path: str | os.PathLike, data_dir: str | None = None
+) -> tuple[torch.nn.Module, Human36M, TrainConfig]:
+    """The model of a checkpoint with its weights, the data it was trained on
+    (or :obj:`data_dir`) and its configuration."""
     checkpoint = load_checkpoint(path)
     config = TrainConfig.from_dict(checkpoint["config"])
     if data_dir is not None:
@@ -383,8 +383,17 @@ def evaluate_checkpoint(
     model = build_model(config, dataset.skeleton)
     try:
         model.load_state_dict(checkpoint["model"])
-    except RuntimeError as error:
+    except (RuntimeError, ValueError) as error:
         raise ValueError(
             f"{path} does not fit its own configuration: {error}"
         ) from None
+    return model, dataset, config
+
+
+def evaluate_checkpoint(
+    path: str | os.PathLike, data_dir: str | None = None, device: str = "cpu"
+) -> tuple[ActionErrors, TrainConfig]:
+    """Rebuilds the model of a checkpoint and evaluates it on the test
+    subjects of :obj:`data_dir` (default: the data it was trained on)."""
+    model, dataset, config = restore(path, data_dir)
     return evaluate(model.to(device), dataset.test, torch.device(device)), config

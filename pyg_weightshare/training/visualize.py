@@ -7,9 +7,6 @@ from pathlib import Path
 
 import torch
 
-from pyg_weightshare.training.checkpoint import load_checkpoint
-from pyg_weightshare.training.config import TrainConfig
-
 
 def visualize_checkpoint(
     checkpoint_path: str | os.PathLike,
@@ -26,15 +23,9 @@ def visualize_checkpoint(
     import matplotlib.pyplot as plt
 
     from pyg_weightshare.datasets import ACTIONS
-    from pyg_weightshare.training.trainer import build_model, load_dataset, predict
+    from pyg_weightshare.training.trainer import predict, restore
 
-    checkpoint = load_checkpoint(checkpoint_path)
-    config = TrainConfig.from_dict(checkpoint["config"])
-    if data_dir is not None:
-        config.data_dir = data_dir
-    dataset = load_dataset(config)
-    model = build_model(config, dataset.skeleton)
-    model.load_state_dict(checkpoint["model"])
+    model, dataset, _ = restore(checkpoint_path, data_dir)
     test = dataset.test
     chosen = torch.linspace(0, len(test) - 1, num_poses).long()
     poses = test[chosen]
