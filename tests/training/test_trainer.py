@@ -1,4 +1,7 @@
 import json
+import subprocess
+import sys
+import time
 
 import pytest
 import torch
@@ -163,3 +166,25 @@ def test_visualize_draws_the_checkpoint(tiny_data, tmp_path, tiny):
         == 0
     )
     assert figure.stat().st_size > 10_000
+
+
+def test_killed_run_resumes_to_the_uninterrupted_result(tiny_data, tmp_path):
+    common = ["--data-dir", str(tiny_data), "--epochs", "3", "--hidden", "16"]
+    common += ["--num-blocks", "1", "--batch-size", "128", "--no-progress"]
+    killed, straight = tmp_path / "killed", tmp_path / "straight"
+    command = [sys.executable, "-m", "pyg_weightshare", "train", *common]
+    process = subprocess.Popen([*command, "--out", str(killed)])
+    metrics = killed / "metrics.jsonl"
+    while not (metrics.exists() and metrics.read_text().count("\n") >= 1):
+        assert process.poll() is None, "the run ended before its first epoch"
+        time.sleep(0.01)
+    process.kill()  # SIGKILL, in the middle of epoch 2
+    process.wait()
+    assert len(rows(killed)) < 3
+
+    assert main(["train", *common, "--out", str(killed), "--resume"]) == 0
+    assert main(["train", *common, "--out", str(straight)]) == 0
+    assert rows(killed) == [
+        dict(row, poses_per_second=again["poses_per_second"])
+        for row, again in zip(rows(straight), rows(killed), strict=True)
+    ]
