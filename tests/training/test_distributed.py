@@ -75,3 +75,31 @@ def test_two_gloo_processes_follow_the_single_process_trajectory(
     for one, two in zip(metrics(single), metrics(ddp), strict=True):
         assert two["train_loss"] == pytest.approx(one["train_loss"], rel=1e-3)
         assert two["val_mpjpe"] == pytest.approx(one["val_mpjpe"], rel=1e-3)
+
+
+def test_a_failed_start_stops_every_process(tiny_data, tmp_path, tiny):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node=2",
+            "--master_port=29562",
+            "-m",
+            "pyg_weightshare",
+            "train",
+            "--out",
+            str(blocker / "run"),
+            "--data-dir",
+            str(tiny_data),
+            *tiny,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,  # torchrun ends the others when process 0 fails
+        env=dict(os.environ, OMP_NUM_THREADS="1"),
+    )
+    assert result.returncode != 0
+    assert "Cannot write to the run directory" in result.stderr
