@@ -74,6 +74,6 @@ class FullShareConv(WeightShareConv):
         if self.decouple:
             edge_weight, term = self._split_self_loops(x, edge_index, edge_weight, None)
         out = self._transform_then_aggregate(
-            x, edge_index, edge_weight, [self.weight], None, term=term
+            x, edge_index, edge_weight, self.weight, None, term=term
         )
         return self._add_bias(out)

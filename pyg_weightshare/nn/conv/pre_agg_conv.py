@@ -90,6 +90,6 @@ class PreAggConv(WeightShareConv):
                 x, edge_index, edge_weight, node_type
             )
         out = self._transform_then_aggregate(
-            x, edge_index, edge_weight, [self.weight], node_type, term=term
+            x, edge_index, edge_weight, self.weight, node_type, term=term
         )
         return self._add_bias(out)

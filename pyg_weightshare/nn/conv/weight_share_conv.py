@@ -17,12 +17,13 @@ flat PyG layout (:obj:`x` of shape :math:`[N, C]`) and for the static layout
   per-target slot (:class:`PostAggConv`, :class:`ConvStyleConv`);
 * transform each edge, for weights indexed by the edge (:class:`NoShareConv`).
 
-A node's matrices for its different edge classes (neighbours and the
-decoupled self-loop, or the three displacements) are stacked into *slots* so
-that every scheme costs one batched matrix product per layer.
+Decoupled self-loops add a separate term
+:math:`\\hat{a}_{ii} \\mathbf{x}_i \\mathbf{S}_{\\tau(i)}`; the three displacement
+classes of convolution-style sharing aggregate into separate *slots*, each
+with its own matrix.
 
 In the static layout the graph is small and shared, so aggregation is a dense
-:math:`[J, R]` operator built from the edge list on every call (differentiable
+:math:`[J, J]` operator built from the edge list on every call (differentiable
 in :obj:`edge_weight`, no host synchronisation) and applied to node-major
 features with one matrix product; the typed product is a single
 :func:`torch.bmm` over the node axis. In the flat layout, aggregation is
@@ -222,9 +223,8 @@ class WeightShareConv(MessagePassing):
 
     # Evaluation orders ---------------------------------------------------
     #
-    # Each takes the matrices of every slot, :math:`[T, C, O]` per slot
-    # (:math:`T = 1` for a matrix shared by all nodes), the slot of each edge
-    # (:obj:`None` for a single slot) and a term to add to the output (the
+    # Each takes matrices of shape :math:`[T, C, O]` (:math:`T = 1` for a
+    # matrix shared by all nodes) and a term to add to the output (the
     # decoupled self-loops).
 
     def _transform_then_aggregate(
@@ -232,39 +232,24 @@ class WeightShareConv(MessagePassing):
         x: Tensor,
         edge_index: Tensor,
         edge_weight: Tensor,
-        slot_weights: list[Tensor],
+        weight: Tensor,
         node_type: OptTensor,
-        slot: OptTensor = None,
         term: OptTensor = None,
     ) -> Tensor:
-        r""":math:`\sum_e \hat{a}_e \mathbf{x}_j \mathbf{W}^{(s_e)}_{\tau(j)}`."""
-        source, target = edge_index
-        if slot is None:
-            slot = torch.zeros_like(source)
+        r""":math:`\sum_e \hat{a}_e \mathbf{x}_j \mathbf{W}_{\tau(j)}`."""
         if x.dim() == 3:
             num_nodes = x.size(1)
-            node_major = x.transpose(0, 1)
-            out = None if term is None else term.view(num_nodes, -1)
-            for operator, weight in zip(
-                _slot_operators(x, edge_index, edge_weight, slot, len(slot_weights)),
-                slot_weights,
-                strict=True,
-            ):
-                weight = _per_node(weight, node_type, num_nodes)
-                transformed = torch.bmm(node_major, weight).view(num_nodes, -1)
-                if out is None:
-                    out = operator @ transformed
-                else:
-                    out = torch.addmm(out, operator, transformed)
+            single_slot = torch.zeros_like(edge_index[0])
+            operator = _slot_operators(x, edge_index, edge_weight, single_slot, 1)[0]
+            per_node = _per_node(weight, node_type, num_nodes)
+            transformed = torch.bmm(x.transpose(0, 1), per_node).view(num_nodes, -1)
+            if term is None:
+                out = operator @ transformed
+            else:
+                out = torch.addmm(term.view(num_nodes, -1), operator, transformed)
             return out.view(num_nodes, x.size(0), -1).transpose(0, 1)
-        num_nodes, num_slots = x.size(0), len(slot_weights)
-        y = typed_matmul(x, torch.cat(slot_weights, dim=-1), node_type)
-        out = self.propagate(
-            torch.stack([source * num_slots + slot, target]),
-            x=y.view(num_nodes * num_slots, -1),
-            edge_weight=edge_weight,
-            size=(num_nodes * num_slots, num_nodes),
-        )
+        y = typed_matmul(x, weight, node_type)
+        out = self.propagate(edge_index, x=y, edge_weight=edge_weight)
         return out if term is None else out + term
 
     def _aggregate_then_transform(
@@ -278,7 +263,9 @@ class WeightShareConv(MessagePassing):
         term: OptTensor = None,
     ) -> Tensor:
         r""":math:`\sum_s (\sum_{e: s_e = s} \hat{a}_e \mathbf{x}_j)
-        \mathbf{W}^{(s)}_{\tau(i)}`."""
+        \mathbf{W}^{(s)}_{\tau(i)}`, with the matrices of every slot
+        (:obj:`slot_weights`) and the slot of each edge (:obj:`None` for a
+        single slot)."""
         source, target = edge_index
         if slot is None:
             slot = torch.zeros_like(source)
