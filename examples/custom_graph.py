@@ -40,7 +40,7 @@ def make_graph() -> Data:
 class Net(torch.nn.Module):
     def __init__(self) -> None:
         super().__init__()
-        self.pre = PreAggConv(4, 32, num_nodes=num_nodes)
+        self.pre = PreAggConv(4, 32, num_node_types=num_nodes)
         self.no_share = NoShareConv(32, 1, num_edge_types=num_edges)
 
     def forward(self, data: Data) -> torch.Tensor:

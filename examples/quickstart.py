@@ -21,8 +21,8 @@ print(skeleton, graph, sep="\n")
 
 layers = {
     "full-sharing": (FullShareConv(2, 128), {}),
-    "pre-aggregation": (PreAggConv(2, 128, num_nodes=16), {}),
-    "post-aggregation": (PostAggConv(2, 128, num_nodes=16), {}),
+    "pre-aggregation": (PreAggConv(2, 128, num_node_types=16), {}),
+    "post-aggregation": (PostAggConv(2, 128, num_node_types=16), {}),
     "convolution-style": (ConvStyleConv(2, 128), {"displacement": graph.displacement}),
     "no-sharing": (
         NoShareConv(2, 128, num_edge_types=skeleton.num_edge_types),

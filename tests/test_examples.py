@@ -12,7 +12,7 @@ def test_quickstart_layouts_agree(capsys):
     printed = capsys.readouterr().out
     assert printed.count("flat batch agrees: True") == 5
     assert (
-        "PreAggConv(2, 128, num_nodes=16, decouple=True): 8,320 parameters" in printed
+        "PreAggConv(2, 128, num_node_types=16, decouple=True): 8,320 parameters" in printed
     )
 
 

@@ -1,5 +1,5 @@
 from torch import Tensor
-from torch_geometric.typing import OptTensor
+from torch_geometric.typing import Adj, OptTensor
 
 from pyg_weightshare.nn.conv.weight_share_conv import WeightShareConv
 
@@ -19,7 +19,10 @@ class ConvStyleConv(WeightShareConv):
     is one hop farther than :math:`i` from the centre joint and :obj:`2` when
     it is one hop closer (the :obj:`displacement` attribute of
     :meth:`~pyg_weightshare.Skeleton.to_data`). Self-loops are decoupled by
-    definition. Edge weights default as in :class:`FullShareConv`.
+    definition. Edge weights default as in :class:`FullShareConv`. The
+    messages are aggregated into one slot per displacement class
+    (:meth:`aggregate`), which :meth:`update` multiplies by the three
+    matrices in one product.
 
     Weights: :obj:`weight` :math:`[3, C_{in}, C_{out}]`, :obj:`bias`
     :math:`[C_{out}]`.
@@ -29,13 +32,15 @@ class ConvStyleConv(WeightShareConv):
         out_channels (int): Size of each output feature.
         bias (bool, optional): If set to :obj:`False`, the layer will not
             learn an additive bias. (default: :obj:`True`)
+        cached (bool, optional): Prepare the graph once and reuse it (see
+            :class:`WeightShareConv`). (default: :obj:`False`)
         **kwargs (optional): Additional arguments of
             :class:`torch_geometric.nn.conv.MessagePassing`.
 
     Shapes:
         - **input:**
           node features :math:`(N, C_{in})` or :math:`(B, J, C_{in})`,
-          edge indices :math:`(2, E)`, edge weights :math:`(E)` *(optional)*,
+          edge indices :math:`(2, E)` or a sparse adjacency, edge weights :math:`(E)` *(optional)*,
           displacement classes :math:`(E)`
         - **output:** node features :math:`(N, C_{out})` or
           :math:`(B, J, C_{out})`
@@ -50,32 +55,35 @@ class ConvStyleConv(WeightShareConv):
         torch.Size([8, 16, 64])
     """
 
+    weight_index = "displacement"
     num_displacements = 3
 
     def __init__(
-        self, in_channels: int, out_channels: int, bias: bool = True, **kwargs
+        self,
+        in_channels: int,
+        out_channels: int,
+        bias: bool = True,
+        cached: bool = False,
+        **kwargs,
     ) -> None:
         super().__init__(
-            in_channels, out_channels, self.num_displacements, 0, bias, **kwargs
-        )
+            in_channels, out_channels, self.num_displacements, 0, bias, cached,
+            **kwargs,
+        )  # fmt: skip
+
+    @property
+    def num_slots(self) -> int:
+        return self.num_displacements
 
     def forward(
         self,
         x: Tensor,
-        edge_index: Tensor,
+        edge_index: Adj,
         edge_weight: OptTensor = None,
         displacement: OptTensor = None,
     ) -> Tensor:
-        edge_weight = self._edge_weight(x, edge_index, edge_weight)
-        displacement = self._edge_types(
-            "displacement", displacement, edge_index, self.num_displacements
-        )
-        out = self._aggregate_then_transform(
-            x,
-            edge_index,
-            edge_weight,
-            list(self.weight.unsqueeze(1).unbind()),
-            None,
-            displacement,
-        )
-        return self._add_bias(out)
+        graph = self.prepare_graph(x, edge_index, edge_weight, displacement)
+        return self.propagate_graph(graph, x=x)
+
+    def update(self, inputs: Tensor) -> Tensor:
+        return self.add_bias(inputs @ self.weight.view(-1, self.out_channels))

@@ -1,5 +1,6 @@
+import torch
 from torch import Tensor
-from torch_geometric.typing import OptTensor
+from torch_geometric.typing import Adj, OptTensor
 
 from pyg_weightshare.nn.conv.weight_share_conv import WeightShareConv
 
@@ -24,6 +25,10 @@ class FullShareConv(WeightShareConv):
     in-degree of the graph as given (the paper's Eq. 2 when the graph holds
     its self-loops, as :meth:`~pyg_weightshare.Skeleton.to_data` graphs do).
 
+    The neighbours and, when decoupled, the self-loops are aggregated into
+    two slots (:meth:`aggregate`); :meth:`update` multiplies them by
+    :math:`\mathbf{W}` and :math:`\mathbf{S}` in one product.
+
     Weights: :obj:`weight` :math:`[1, C_{in}, C_{out}]`
     (:math:`\mathbf{W}`), :obj:`self_weight` :math:`[1, C_{in}, C_{out}]`
     (:math:`\mathbf{S}`, or :obj:`None`), :obj:`bias` :math:`[C_{out}]`.
@@ -35,6 +40,8 @@ class FullShareConv(WeightShareConv):
             :math:`\mathbf{W}`. (default: :obj:`True`)
         bias (bool, optional): If set to :obj:`False`, the layer will not
             learn an additive bias. (default: :obj:`True`)
+        cached (bool, optional): Prepare the graph once and reuse it (see
+            :class:`WeightShareConv`). (default: :obj:`False`)
         **kwargs (optional): Additional arguments of
             :class:`torch_geometric.nn.conv.MessagePassing`.
 
@@ -54,6 +61,7 @@ class FullShareConv(WeightShareConv):
         torch.Size([8, 16, 64])
     """
 
+    weight_index = "shared"
     repr_options = ("decouple",)
 
     def __init__(
@@ -62,18 +70,25 @@ class FullShareConv(WeightShareConv):
         out_channels: int,
         decouple: bool = True,
         bias: bool = True,
+        cached: bool = False,
         **kwargs,
     ) -> None:
-        super().__init__(in_channels, out_channels, 1, int(decouple), bias, **kwargs)
+        super().__init__(
+            in_channels, out_channels, 1, int(decouple), bias, cached, **kwargs
+        )
+
+    @property
+    def num_slots(self) -> int:
+        return 1 + self.decouple
 
     def forward(
-        self, x: Tensor, edge_index: Tensor, edge_weight: OptTensor = None
+        self, x: Tensor, edge_index: Adj, edge_weight: OptTensor = None
     ) -> Tensor:
-        edge_weight = self._edge_weight(x, edge_index, edge_weight)
-        term = None
-        if self.decouple:
-            edge_weight, term = self._split_self_loops(x, edge_index, edge_weight, None)
-        out = self._transform_then_aggregate(
-            x, edge_index, edge_weight, self.weight, None, term=term
-        )
-        return self._add_bias(out)
+        graph = self.prepare_graph(x, edge_index, edge_weight)
+        return self.propagate_graph(graph, x=x)
+
+    def update(self, inputs: Tensor) -> Tensor:
+        weight = self.weight[0]
+        if self.self_weight is not None:
+            weight = torch.cat([weight, self.self_weight[0]])
+        return self.add_bias(inputs @ weight)

@@ -1,8 +1,7 @@
 from torch import Tensor
-from torch_geometric.typing import OptTensor
+from torch_geometric.typing import Adj, OptTensor
 
 from pyg_weightshare.nn.conv.weight_share_conv import WeightShareConv
-from pyg_weightshare.nn.typed_linear import typed_matmul
 
 
 class NoShareConv(WeightShareConv):
@@ -20,7 +19,9 @@ class NoShareConv(WeightShareConv):
     :math:`j \to i`. The parameterisation is minimal: one matrix per ordered
     pair in :math:`\hat{\mathcal{N}}(i)` (:math:`J + 2E`, 46 for the 16-joint
     skeleton), never a dense :math:`J \times J` grid. Self-loops are decoupled
-    by definition. Edge weights default as in :class:`FullShareConv`.
+    by definition. Edge weights default as in :class:`FullShareConv`. The
+    edge-typed products happen in :meth:`message`, one batched product over
+    the edges.
 
     Weights: :obj:`weight` :math:`[T, C_{in}, C_{out}]` with :math:`T` =
     :obj:`num_edge_types`, :obj:`bias` :math:`[C_{out}]`.
@@ -32,13 +33,15 @@ class NoShareConv(WeightShareConv):
             (:attr:`Skeleton.num_edge_types`).
         bias (bool, optional): If set to :obj:`False`, the layer will not
             learn an additive bias. (default: :obj:`True`)
+        cached (bool, optional): Prepare the graph once and reuse it (see
+            :class:`WeightShareConv`). (default: :obj:`False`)
         **kwargs (optional): Additional arguments of
             :class:`torch_geometric.nn.conv.MessagePassing`.
 
     Shapes:
         - **input:**
           node features :math:`(N, C_{in})` or :math:`(B, J, C_{in})`,
-          edge indices :math:`(2, E)`, edge weights :math:`(E)` *(optional)*,
+          edge indices :math:`(2, E)` or a sparse adjacency, edge weights :math:`(E)` *(optional)*,
           edge types :math:`(E)`
         - **output:** node features :math:`(N, C_{out})` or
           :math:`(B, J, C_{out})`
@@ -53,8 +56,8 @@ class NoShareConv(WeightShareConv):
         torch.Size([8, 16, 64])
     """
 
+    weight_index = "edge_type"
     repr_options = ("num_edge_types",)
-    propagate_type = {"x": Tensor, "edge_weight": Tensor, "edge_type": Tensor}  # noqa: RUF012
 
     def __init__(
         self,
@@ -62,24 +65,28 @@ class NoShareConv(WeightShareConv):
         out_channels: int,
         num_edge_types: int,
         bias: bool = True,
+        cached: bool = False,
         **kwargs,
     ) -> None:
         self.num_edge_types = num_edge_types
-        super().__init__(in_channels, out_channels, num_edge_types, 0, bias, **kwargs)
+        super().__init__(
+            in_channels, out_channels, num_edge_types, 0, bias, cached, **kwargs
+        )
 
     def forward(
         self,
         x: Tensor,
-        edge_index: Tensor,
+        edge_index: Adj,
         edge_weight: OptTensor = None,
         edge_type: OptTensor = None,
     ) -> Tensor:
-        edge_weight = self._edge_weight(x, edge_index, edge_weight)
-        edge_type = self._edge_types(
-            "edge_type", edge_type, edge_index, self.num_edge_types
-        )
-        out = self._transform_edges(x, edge_index, edge_weight, edge_type)
-        return self._add_bias(out)
+        graph = self.prepare_graph(x, edge_index, edge_weight, edge_type)
+        return self.propagate_graph(graph, x=x)
 
-    def message(self, x_j: Tensor, edge_weight: Tensor, edge_type: Tensor) -> Tensor:
-        return edge_weight.view(-1, 1) * typed_matmul(x_j, self.weight, edge_type)
+    def message(self, x_j: Tensor, edge_weight: Tensor, type_index: Tensor) -> Tensor:
+        return edge_weight.view(-1, 1) * self.typed_transform(
+            x_j, self.weight, type_index
+        )
+
+    def update(self, inputs: Tensor) -> Tensor:
+        return self.add_bias(inputs)

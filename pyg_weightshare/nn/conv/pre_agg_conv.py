@@ -1,7 +1,10 @@
 from torch import Tensor
-from torch_geometric.typing import OptTensor
+from torch_geometric.typing import Adj, OptTensor
 
-from pyg_weightshare.nn.conv.weight_share_conv import WeightShareConv
+from pyg_weightshare.nn.conv.weight_share_conv import (
+    WeightShareConv,
+    resolve_num_node_types,
+)
 
 
 class PreAggConv(WeightShareConv):
@@ -25,24 +28,27 @@ class PreAggConv(WeightShareConv):
 
     Weights: :obj:`weight` :math:`[T, C_{in}, C_{out}]`, :obj:`self_weight`
     :math:`[T, C_{in}, C_{out}]` (or :obj:`None`), :obj:`bias`
-    :math:`[C_{out}]`, with :math:`T` = :obj:`num_nodes`.
+    :math:`[C_{out}]`, with :math:`T` = :obj:`num_node_types`.
 
     Args:
         in_channels (int): Size of each input feature.
         out_channels (int): Size of each output feature.
-        num_nodes (int): Number of node types :math:`T` (joints of the
-            skeleton).
+        num_node_types (int): Number of node types :math:`T` (joints of the
+            skeleton). :obj:`num_nodes`, its former name, still works with a
+            :class:`DeprecationWarning`.
         decouple (bool, optional): If set to :obj:`False`, self-loops use
             :math:`\mathbf{W}_{\tau(i)}`. (default: :obj:`True`)
         bias (bool, optional): If set to :obj:`False`, the layer will not
             learn an additive bias. (default: :obj:`True`)
+        cached (bool, optional): Prepare the graph once and reuse it (see
+            :class:`WeightShareConv`). (default: :obj:`False`)
         **kwargs (optional): Additional arguments of
             :class:`torch_geometric.nn.conv.MessagePassing`.
 
     Shapes:
         - **input:**
           node features :math:`(N, C_{in})` or :math:`(B, J, C_{in})`,
-          edge indices :math:`(2, E)`, edge weights :math:`(E)` *(optional)*,
+          edge indices :math:`(2, E)` or a sparse adjacency, edge weights :math:`(E)` *(optional)*,
           node types :math:`(N)` or :math:`(J)` *(optional in the static
           layout and for a single graph in joint order)*
         - **output:** node features :math:`(N, C_{out})` or
@@ -52,44 +58,56 @@ class PreAggConv(WeightShareConv):
         >>> import torch
         >>> from pyg_weightshare import PreAggConv, h36m_skeleton
         >>> graph = h36m_skeleton(16).to_data()
-        >>> conv = PreAggConv(2, 64, num_nodes=16)
+        >>> conv = PreAggConv(2, 64, num_node_types=16)
         >>> conv(torch.randn(8, 16, 2), graph.edge_index, graph.edge_weight).shape
         torch.Size([8, 16, 64])
         >>> sum(p.numel() for p in conv.parameters())  # 2 * 16 * 2 * 64 + 64
         4160
     """
 
-    repr_options = ("num_nodes", "decouple")
+    weight_index = "source_node"
+    repr_options = ("num_node_types", "decouple")
 
     def __init__(
         self,
         in_channels: int,
         out_channels: int,
-        num_nodes: int,
+        num_node_types: int | None = None,
         decouple: bool = True,
         bias: bool = True,
+        cached: bool = False,
+        *,
+        num_nodes: int | None = None,
         **kwargs,
     ) -> None:
-        self.num_nodes = num_nodes
-        super().__init__(
-            in_channels, out_channels, num_nodes, num_nodes * decouple, bias, **kwargs
+        self.num_node_types = resolve_num_node_types(
+            "PreAggConv", num_node_types, num_nodes
         )
+        num_types = self.num_node_types
+        super().__init__(
+            in_channels, out_channels, num_types, num_types * decouple, bias, cached,
+            **kwargs,
+        )  # fmt: skip
 
     def forward(
         self,
         x: Tensor,
-        edge_index: Tensor,
+        edge_index: Adj,
         edge_weight: OptTensor = None,
         node_type: OptTensor = None,
     ) -> Tensor:
-        edge_weight = self._edge_weight(x, edge_index, edge_weight)
-        node_type = self._node_types(node_type, x, self.num_nodes)
-        term = None
-        if self.decouple:
-            edge_weight, term = self._split_self_loops(
-                x, edge_index, edge_weight, node_type
-            )
-        out = self._transform_then_aggregate(
-            x, edge_index, edge_weight, self.weight, node_type, term=term
-        )
-        return self._add_bias(out)
+        graph = self.prepare_graph(x, edge_index, edge_weight, node_type)
+        source_transformed = self.typed_transform(x, self.weight, graph.type_index)
+        return self.propagate_graph(graph, x=source_transformed, x_self=x)
+
+    def update(
+        self,
+        inputs: Tensor,
+        x_self: Tensor,
+        type_index: OptTensor,
+        self_loop_weight: OptTensor,
+    ) -> Tensor:
+        if self.self_weight is not None:
+            self_loops = self.typed_transform(x_self, self.self_weight, type_index)
+            inputs = inputs + self_loop_weight.view(-1, 1) * self_loops
+        return self.add_bias(inputs)

@@ -7,40 +7,93 @@ All eight schemes of Liu et al. compute
     \\, \\mathbf{x}_j \\mathbf{W}_{k(i, j)} + \\mathbf{b}
 
 and differ only in the index :math:`k(i, j)` of the weight matrix of each
-edge. Three evaluation orders cover them, each implemented here once for the
-flat PyG layout (:obj:`x` of shape :math:`[N, C]`) and for the static layout
-(:obj:`x` of shape :math:`[B, J, C]` with one graph shared by the batch):
+edge, which each layer declares as its :attr:`WeightShareConv.weight_index`.
+The layers put the products where PyTorch Geometric puts them:
 
-* transform, then aggregate, for weights indexed by the source node
-  (:class:`FullShareConv`, :class:`PreAggConv`);
-* aggregate, then transform, for weights indexed by the target node or by a
-  per-target slot (:class:`PostAggConv`, :class:`ConvStyleConv`);
-* transform each edge, for weights indexed by the edge (:class:`NoShareConv`).
+* weights of the *source* node before :meth:`propagate`, as
+  :class:`~torch_geometric.nn.conv.GCNConv` applies its :obj:`lin`
+  (:class:`PreAggConv`);
+* weights of the *edge* in :meth:`message` (:class:`NoShareConv`);
+* weights of the *target* node, or shared ones, in :meth:`update`, after an
+  :meth:`aggregate` that keeps one *slot* per weight matrix of the target
+  (:class:`FullShareConv`, :class:`PostAggConv`, :class:`ConvStyleConv`): the
+  decoupled self-loop of Eqs. 9-11 is one more slot, with
+  :math:`\\mathbf{S}`.
 
-Decoupled self-loops add a separate term
-:math:`\\hat{a}_{ii} \\mathbf{x}_i \\mathbf{S}_{\\tau(i)}`; the three displacement
-classes of convolution-style sharing aggregate into separate *slots*, each
-with its own matrix.
-
-In the static layout the graph is small and shared, so aggregation is a dense
-:math:`[J, J]` operator built from the edge list on every call (differentiable
-in :obj:`edge_weight`, no host synchronisation) and applied to node-major
-features with one matrix product; the typed product is a single
-:func:`torch.bmm` over the node axis. In the flat layout, aggregation is
-PyTorch Geometric's :meth:`propagate` (gather, :meth:`message`, scatter) and
-the typed product is :func:`~pyg_weightshare.nn.typed_matmul`.
+The layout of :obj:`x` is an execution choice, not a branch in the hooks:
+:meth:`propagate` gathers and scatters along :obj:`node_dim=-2`, so it serves
+a flat PyG batch :math:`[N, C]` and a static batch :math:`[B, J, C]` of one
+small graph alike. For the static layout the graph is a dense
+:math:`[J S, J]` operator (one row per target node and slot) applied by
+:meth:`message_and_aggregate` in one batched product.
 """
 
-import math
+from __future__ import annotations
+
+import warnings
+from typing import ClassVar, NamedTuple
 
 import torch
 from torch import Tensor
 from torch.nn import Parameter
 from torch_geometric.nn import MessagePassing
 from torch_geometric.nn.conv.gcn_conv import gcn_norm
-from torch_geometric.typing import OptTensor
+from torch_geometric.nn.inits import glorot, zeros
+from torch_geometric.typing import Adj, OptTensor
+from torch_geometric.index import index2ptr
+from torch_geometric.utils import is_sparse, scatter, to_edge_index
 
 from pyg_weightshare.nn.typed_linear import typed_matmul
+
+try:
+    from torch_scatter import segment_csr
+except ImportError:  # pragma: no cover - exercised where torch-scatter is absent
+    segment_csr = None
+
+#: The typed graph attribute behind each weight index (:obj:`None`: the
+#: weights are shared, no attribute is needed).
+TYPED_ATTRIBUTES: dict[str, str | None] = {
+    "shared": None,
+    "source_node": "node_type",
+    "target_node": "node_type",
+    "displacement": "displacement",
+    "edge_type": "edge_type",
+}
+
+#: Aggregation over target-sorted edges with :func:`torch_scatter.segment_csr`
+#: (when torch-scatter is installed) instead of PyG's scatter. Read at every
+#: call, so tests and benchmarks can switch it.
+USE_SEGMENT_CSR = segment_csr is not None
+
+
+class PreparedGraph(NamedTuple):
+    r"""What a layer derives from its graph inputs: validated, normalised and,
+    with :obj:`cached=True`, computed once.
+
+    Attributes:
+        num_nodes: Number of nodes :math:`N` (:math:`J` for a static batch).
+        edge_index: :math:`[2, E]`, sorted by target (and slot) when
+            :obj:`target_ptr` is set.
+        edge_weight: :math:`\hat{a}` per edge; decoupled self-loops zeroed.
+        type_index: The layer's typed attribute (per node or per edge), or
+            :obj:`None` for joint order / shared weights.
+        slot: The weight slot of each edge (:obj:`None` for one slot).
+        self_loop_weight: :math:`\hat{a}_{ii}` per node, for a decoupled
+            self-loop applied outside the aggregation (pre-aggregation).
+        operator: Static layout: the dense :math:`[N S, N]` aggregation
+            operator (row :math:`i S + s`: target :math:`i`, slot :math:`s`).
+        target_ptr: Flat layout with :func:`torch_scatter.segment_csr`: the
+            CSR pointer of the edges sorted by target and slot.
+    """
+
+    num_nodes: int
+    edge_index: Tensor
+    edge_weight: Tensor
+    type_index: OptTensor
+    slot: OptTensor
+    self_loop_weight: OptTensor
+    operator: OptTensor
+    target_ptr: OptTensor
 
 
 class WeightShareConv(MessagePassing):
@@ -48,9 +101,9 @@ class WeightShareConv(MessagePassing):
 
     Holds :obj:`weight` :math:`[T, C_{in}, C_{out}]`, the optional decoupled
     :obj:`self_weight` :math:`[T_{self}, C_{in}, C_{out}]` and :obj:`bias`
-    :math:`[C_{out}]`, validates inputs, normalises the adjacency and runs the
-    evaluation orders described in the module docstring. Subclasses choose the
-    weight index of each edge.
+    :math:`[C_{out}]`, validates the inputs and prepares the graph (see
+    :class:`PreparedGraph`); subclasses declare :attr:`weight_index` and put
+    their products in the message passing hooks.
 
     Args:
         in_channels (int): Size of each input feature :math:`C_{in}`.
@@ -60,13 +113,35 @@ class WeightShareConv(MessagePassing):
             (:obj:`0` if self-loops are not decoupled).
         bias (bool, optional): If set to :obj:`False`, the layer will not
             learn an additive bias. (default: :obj:`True`)
+        cached (bool, optional): If set to :obj:`True`, the layer prepares
+            the graph of its first call (normalisation, slots, the static
+            operator) and reuses it: the graph must then not change, as with
+            :class:`~torch_geometric.nn.conv.GCNConv`. A call with another
+            number of nodes or edges raises an error; other changes are not
+            detected. (default: :obj:`False`)
         **kwargs (optional): Additional arguments of
             :class:`torch_geometric.nn.conv.MessagePassing`.
     """
 
+    #: What selects the matrix of the edge :math:`j \to i`: :obj:`"shared"`,
+    #: :obj:`"source_node"` (:math:`\tau(j)`), :obj:`"target_node"`
+    #: (:math:`\tau(i)`), :obj:`"displacement"` (:math:`d(i, j)`) or
+    #: :obj:`"edge_type"` (:math:`e(i, j)`). Decoupled self-loops use
+    #: :obj:`self_weight` of the target's type.
+    weight_index: ClassVar[str] = "shared"
     #: Hyper-parameters shown by :meth:`__repr__` after the channel sizes.
-    repr_options: tuple[str, ...] = ()
-    propagate_type = {"x": Tensor, "edge_weight": Tensor}  # noqa: RUF012
+    repr_options: ClassVar[tuple[str, ...]] = ()
+    #: What :meth:`propagate_graph` hands to the hooks, each taking what it
+    #: names (read by PyG to generate :meth:`propagate`).
+    propagate_type: ClassVar[dict[str, type]] = {
+        "x": Tensor,
+        "x_self": OptTensor,
+        "edge_weight": Tensor,
+        "slot": OptTensor,
+        "target_ptr": OptTensor,
+        "type_index": OptTensor,
+        "self_loop_weight": OptTensor,
+    }
 
     def __init__(
         self,
@@ -75,6 +150,7 @@ class WeightShareConv(MessagePassing):
         num_weights: int,
         num_self_weights: int = 0,
         bias: bool = True,
+        cached: bool = False,
         **kwargs,
     ) -> None:
         kwargs.setdefault("aggr", "add")
@@ -83,8 +159,12 @@ class WeightShareConv(MessagePassing):
             raise ValueError(
                 f"Channel sizes must be positive, got {in_channels} -> {out_channels}"
             )
+        if num_weights <= 0:
+            raise ValueError(f"{self.__class__.__name__} needs at least one weight")
         self.in_channels = in_channels
         self.out_channels = out_channels
+        self.cached = cached
+        self._cached_graph: PreparedGraph | None = None
         self.weight = Parameter(torch.empty(num_weights, in_channels, out_channels))
         if num_self_weights > 0:
             self.self_weight = Parameter(
@@ -100,31 +180,124 @@ class WeightShareConv(MessagePassing):
 
     def reset_parameters(self) -> None:
         r"""Xavier-uniform initialisation of each matrix (fan-in
-        :math:`C_{in}`, fan-out :math:`C_{out}`) and a zero bias."""
+        :math:`C_{in}`, fan-out :math:`C_{out}`), a zero bias, and a cleared
+        graph cache."""
         super().reset_parameters()
-        bound = math.sqrt(6.0 / (self.in_channels + self.out_channels))
-        for weight in (self.weight, self.self_weight):
-            if weight is not None:
-                torch.nn.init.uniform_(weight, -bound, bound)
-        if self.bias is not None:
-            torch.nn.init.zeros_(self.bias)
+        glorot(self.weight)
+        glorot(self.self_weight)
+        zeros(self.bias)
+        self._cached_graph = None
 
     @property
     def decouple(self) -> bool:
         return self.self_weight is not None
 
-    # Input handling ------------------------------------------------------
+    @property
+    def typed_attribute(self) -> str | None:
+        """The name of the typed graph attribute the layer takes."""
+        return TYPED_ATTRIBUTES[self.weight_index]
 
-    def _edge_weight(
-        self, x: Tensor, edge_index: Tensor, edge_weight: OptTensor
-    ) -> Tensor:
-        r"""Validates the shared inputs and returns :math:`\hat{a}` per edge.
+    @property
+    def num_slots(self) -> int:
+        """Slots of the aggregation: 1, one more for a decoupled self-loop
+        aggregated with the neighbours (not pre-aggregation, which applies it
+        in :meth:`update`), and one per displacement class."""
+        return 1
+
+    # Graph preparation -------------------------------------------------------
+
+    def prepare_graph(
+        self,
+        x: Tensor,
+        edge_index: Adj,
+        edge_weight: OptTensor = None,
+        type_index: OptTensor = None,
+    ) -> PreparedGraph:
+        r"""Validates the inputs and derives what the hooks need, or returns
+        the cached graph.
 
         Without :obj:`edge_weight`, :math:`\hat{a}_{ij} = 1 / \sqrt{d_i d_j}`
         with :math:`d` the in-degree of the graph as given: the paper's Eq. 2
         when the graph holds its self-loops, as :meth:`Skeleton.to_data`
         graphs do. Self-loops are never added, since typed edge attributes
-        must stay aligned with the edges."""
+        must stay aligned with the edges. A sparse :obj:`edge_index`
+        (:class:`torch_sparse.SparseTensor` or a :obj:`torch.sparse` tensor,
+        the transposed adjacency as in PyG) holds :math:`\hat{a}` as its
+        values, and typed edge attributes follow its row-major order."""
+        self._check_features(x)
+        if self.cached and self._cached_graph is not None:
+            return self._check_cached(x)
+        edge_index, edge_weight = self._edge_list(edge_index, edge_weight)
+        num_nodes = x.size(-2)
+        check_ids("edge_index", edge_index, num_nodes, "nodes")
+        _check_edge_attr("edge_weight", edge_weight, edge_index)
+        if edge_weight is None:
+            edge_weight = gcn_norm(
+                edge_index, None, num_nodes, add_self_loops=False, dtype=x.dtype
+            )[1]
+        elif self.cached and edge_weight.requires_grad:
+            raise ValueError(
+                "cached=True reuses the edge weights of the first call: it cannot "
+                "learn them (edge_weight requires grad)"
+            )
+        else:
+            edge_weight = edge_weight.to(x.dtype)
+        type_index = self._check_type_index(type_index, x, edge_index)
+
+        slot = self_loop_weight = None
+        if self.decouple or self.weight_index == "displacement":
+            is_self_loop = edge_index[0] == edge_index[1]
+        if self.decouple:
+            self_loops = edge_weight * is_self_loop
+            if self.num_slots == 1:  # applied in update(), per node
+                self_loop_weight = scatter(
+                    self_loops, edge_index[1], 0, num_nodes, reduce="sum"
+                )
+                edge_weight = edge_weight - self_loops
+            else:  # the last slot
+                slot = is_self_loop.long()
+        elif self.weight_index == "displacement":
+            slot = type_index
+
+        operator = target_ptr = None
+        if x.dim() == 3 and self.weight_index != "edge_type":
+            operator = self._operator(edge_index, edge_weight, slot, num_nodes)
+        elif x.dim() == 2 and USE_SEGMENT_CSR:
+            row = edge_index[1] if slot is None else edge_index[1] * self.num_slots + slot
+            row, perm = torch.sort(row, stable=True)
+            target_ptr = index2ptr(row, num_nodes * self.num_slots)
+            edge_index, edge_weight = edge_index[:, perm], edge_weight[perm]
+            slot = None if slot is None else slot[perm]
+            if type_index is not None and self.typed_attribute != "node_type":
+                type_index = type_index[perm]
+        graph = PreparedGraph(
+            num_nodes,
+            edge_index,
+            edge_weight,
+            type_index,
+            slot,
+            self_loop_weight,
+            operator,
+            target_ptr,
+        )
+        if self.cached:
+            self._cached_graph = graph
+        return graph
+
+    def _check_cached(self, x: Tensor) -> PreparedGraph:
+        graph = self._cached_graph
+        if x.size(-2) != graph.num_nodes or (x.dim() == 3) != (
+            graph.operator is not None
+        ):
+            layout = "static" if graph.operator is not None else "flat"
+            raise ValueError(
+                f"{self.__class__.__name__}(cached=True) was first called on a "
+                f"{layout} graph of {graph.num_nodes} nodes, now on x of shape "
+                f"{list(x.shape)}: the graph of a cached layer must not change"
+            )
+        return graph
+
+    def _check_features(self, x: Tensor) -> None:
         if x.dim() not in (2, 3):
             raise ValueError(
                 f"{self.__class__.__name__} expects x of shape [N, C] (flat) or "
@@ -135,196 +308,153 @@ class WeightShareConv(MessagePassing):
                 f"{self.__class__.__name__} expects {self.in_channels} input "
                 f"features, got x with {x.size(-1)} in its last dimension"
             )
+        if x.dtype != self.weight.dtype and not torch.is_autocast_enabled(
+            x.device.type
+        ):
+            raise ValueError(
+                f"{self.__class__.__name__} has {self.weight.dtype} weights but "
+                f"got x of {x.dtype}: convert one to the other with .to(), or "
+                "run under torch.autocast"
+            )
+
+    def _edge_list(self, edge_index: Adj, edge_weight: OptTensor):
+        if is_sparse(edge_index):
+            if edge_weight is not None:
+                raise ValueError(
+                    "A sparse edge_index holds the edge weights as its values: "
+                    "do not pass edge_weight as well"
+                )
+            (target, source), edge_weight = to_edge_index(edge_index)
+            return torch.stack([source, target]), edge_weight
         if edge_index.dim() != 2 or edge_index.size(0) != 2:
             raise ValueError(
                 f"edge_index must have shape [2, E], got {list(edge_index.shape)}"
             )
         if edge_index.dtype != torch.long:
             raise ValueError(f"edge_index must be int64, got {edge_index.dtype}")
+        return edge_index, edge_weight
+
+    def _check_type_index(
+        self, type_index: OptTensor, x: Tensor, edge_index: Tensor
+    ) -> OptTensor:
+        """Validates the typed attribute. Without :obj:`node_type`, a static
+        batch and a single flat graph of :math:`T` nodes are taken in joint
+        order (:obj:`None` for the static layout, node ids for the flat
+        one)."""
+        name = self.typed_attribute
+        if name is None:
+            return None
+        num_types = self.weight.size(0)
+        if name != "node_type":
+            if type_index is None:
+                raise ValueError(f"{self.__class__.__name__} needs {name}")
+            _check_dtype(name, type_index)
+            _check_edge_attr(name, type_index, edge_index)
+            check_ids(name, type_index, num_types, f"{name} classes")
+            return type_index
         num_nodes = x.size(-2)
-        self._check_index("edge_index", edge_index, num_nodes, "nodes")
-        self._check_edge_attr("edge_weight", edge_weight, edge_index)
-        if edge_weight is not None:
-            return edge_weight.to(x.dtype)
-        return gcn_norm(
-            edge_index, None, num_nodes, add_self_loops=False, dtype=x.dtype
-        )[1]
-
-    @staticmethod
-    def _check_index(name: str, index: Tensor, size: int, what: str) -> None:
-        # A device-side assert: raises at once on the CPU, never syncs on CUDA.
-        torch._assert_async(
-            ((index >= 0) & (index < size)).all(),
-            f"{name} holds ids outside 0..{size - 1} (there are {size} {what})",
-        )
-
-    @staticmethod
-    def _check_edge_attr(name: str, attr: OptTensor, edge_index: Tensor) -> None:
-        if attr is not None and attr.shape != edge_index.shape[1:]:
-            raise ValueError(
-                f"{name} must hold one entry per edge ({edge_index.size(1)}), "
-                f"got shape {list(attr.shape)}"
-            )
-
-    def _node_types(self, node_type: OptTensor, x: Tensor, num_types: int) -> OptTensor:
-        """Validates :obj:`node_type`. Without it, a static batch and a single
-        flat graph of :obj:`num_types` nodes are taken in joint order
-        (:obj:`None` for the static layout, node ids for the flat one)."""
-        num_nodes = x.size(-2)
-        if node_type is None:
+        if type_index is None:
             if num_nodes != num_types:
                 layout = "graph" if x.dim() == 3 else "flat batch"
                 raise ValueError(
                     f"{self.__class__.__name__} has {num_types} node types: it "
                     f"needs node_type for a {layout} of {num_nodes} nodes"
                 )
-            if x.dim() == 3:
-                return None
-            return torch.arange(num_nodes, device=x.device)
-        if node_type.shape != (num_nodes,):
+            return None if x.dim() == 3 else torch.arange(num_nodes, device=x.device)
+        if type_index.shape != (num_nodes,):
             raise ValueError(
                 f"node_type must hold one id per node ({num_nodes}), got shape "
-                f"{list(node_type.shape)}"
+                f"{list(type_index.shape)}"
             )
-        if node_type.dtype != torch.long:
-            raise ValueError(f"node_type must be int64, got {node_type.dtype}")
-        self._check_index("node_type", node_type, num_types, "node types")
-        return node_type
+        _check_dtype(name, type_index)
+        check_ids(name, type_index, num_types, "node types")
+        return type_index
 
-    def _edge_types(
-        self, name: str, types: OptTensor, edge_index: Tensor, num_types: int
-    ) -> Tensor:
-        if types is None:
-            raise ValueError(f"{self.__class__.__name__} needs {name}")
-        if types.dtype != torch.long:
-            raise ValueError(f"{name} must be int64, got {types.dtype}")
-        self._check_edge_attr(name, types, edge_index)
-        self._check_index(name, types, num_types, f"{name} classes")
-        return types
-
-    def _split_self_loops(
-        self, x: Tensor, edge_index: Tensor, edge_weight: Tensor, node_type: OptTensor
-    ) -> tuple[Tensor, Tensor]:
-        r"""Decoupled self-loops (Eqs. 9-11): returns the edge weights with the
-        self-loops zeroed, and the self-loop term
-        :math:`\hat{a}_{ii} \mathbf{x}_i \mathbf{S}_{\tau(i)}` (node-major
-        :math:`[J, B, O]` in the static layout, :math:`[N, O]` in the flat
-        one), with :obj:`self_weight` scaled by :math:`\hat{a}_{ii}` once
-        instead of every output row."""
-        num_nodes = x.size(-2)
-        self_loop_weight = edge_weight * (edge_index[0] == edge_index[1])
-        diagonal = x.new_zeros(num_nodes).index_add_(0, edge_index[1], self_loop_weight)
-        if x.dim() == 3:
-            self_weight = _per_node(self.self_weight, node_type, num_nodes)
-            term = torch.bmm(x.transpose(0, 1), diagonal.view(-1, 1, 1) * self_weight)
-        else:
-            term = diagonal.view(-1, 1) * typed_matmul(x, self.self_weight, node_type)
-        return edge_weight - self_loop_weight, term
-
-    # Evaluation orders ---------------------------------------------------
-    #
-    # Each takes matrices of shape :math:`[T, C, O]` (:math:`T = 1` for a
-    # matrix shared by all nodes) and a term to add to the output (the
-    # decoupled self-loops).
-
-    def _transform_then_aggregate(
+    def _operator(
         self,
-        x: Tensor,
         edge_index: Tensor,
         edge_weight: Tensor,
-        weight: Tensor,
-        node_type: OptTensor,
-        term: OptTensor = None,
+        slot: OptTensor,
+        num_nodes: int,
     ) -> Tensor:
-        r""":math:`\sum_e \hat{a}_e \mathbf{x}_j \mathbf{W}_{\tau(j)}`."""
-        if x.dim() == 3:
-            num_nodes = x.size(1)
-            single_slot = torch.zeros_like(edge_index[0])
-            operator = _slot_operators(x, edge_index, edge_weight, single_slot, 1)[0]
-            per_node = _per_node(weight, node_type, num_nodes)
-            transformed = torch.bmm(x.transpose(0, 1), per_node).view(num_nodes, -1)
-            if term is None:
-                out = operator @ transformed
-            else:
-                out = torch.addmm(term.view(num_nodes, -1), operator, transformed)
-            return out.view(num_nodes, x.size(0), -1).transpose(0, 1)
-        y = typed_matmul(x, weight, node_type)
-        out = self.propagate(edge_index, x=y, edge_weight=edge_weight)
-        return out if term is None else out + term
-
-    def _aggregate_then_transform(
-        self,
-        x: Tensor,
-        edge_index: Tensor,
-        edge_weight: Tensor,
-        slot_weights: list[Tensor],
-        node_type: OptTensor,
-        slot: OptTensor = None,
-        term: OptTensor = None,
-    ) -> Tensor:
-        r""":math:`\sum_s (\sum_{e: s_e = s} \hat{a}_e \mathbf{x}_j)
-        \mathbf{W}^{(s)}_{\tau(i)}`, with the matrices of every slot
-        (:obj:`slot_weights`) and the slot of each edge (:obj:`None` for a
-        single slot)."""
+        r"""The static layout's dense :math:`[N S, N]` aggregation operator,
+        differentiable in :obj:`edge_weight`."""
         source, target = edge_index
-        if slot is None:
-            slot = torch.zeros_like(source)
-        if x.dim() == 3:
-            num_nodes, in_channels = x.shape[1:]
-            node_major = x.transpose(0, 1).reshape(num_nodes, -1)
-            out = term
-            for operator, weight in zip(
-                _slot_operators(x, edge_index, edge_weight, slot, len(slot_weights)),
-                slot_weights,
-                strict=True,
-            ):
-                aggregated = (operator @ node_major).view(num_nodes, -1, in_channels)
-                weight = _per_node(weight, node_type, num_nodes)
-                if out is None:
-                    out = torch.bmm(aggregated, weight)
-                else:
-                    out = torch.baddbmm(out, aggregated, weight)
-            return out.transpose(0, 1)
-        num_nodes, num_slots = x.size(0), len(slot_weights)
-        aggregated = self.propagate(
-            torch.stack([source, target * num_slots + slot]),
-            x=x,
-            edge_weight=edge_weight,
-            size=(num_nodes, num_nodes * num_slots),
-        )
-        out = typed_matmul(
-            aggregated.view(num_nodes, -1), torch.cat(slot_weights, dim=1), node_type
-        )
-        return out if term is None else out + term
+        row = target if slot is None else target * self.num_slots + slot
+        operator = edge_weight.new_zeros(num_nodes * self.num_slots, num_nodes)
+        return operator.index_put_((row, source), edge_weight, accumulate=True)
 
-    def _transform_edges(
-        self,
-        x: Tensor,
-        edge_index: Tensor,
-        edge_weight: Tensor,
-        edge_type: Tensor,
-    ) -> Tensor:
-        r""":math:`\sum_e \hat{a}_e \mathbf{x}_j \mathbf{W}_{t_e}`, one matrix
-        product per edge type."""
-        source, target = edge_index
-        if x.dim() == 3:
-            batch_size, num_nodes, _ = x.shape
-            num_edges = edge_index.size(1)
-            gathered = x.transpose(0, 1).index_select(0, source)
-            transformed = torch.bmm(gathered, self.weight.index_select(0, edge_type))
-            incidence = x.new_zeros(num_nodes, num_edges).index_put_(
-                (target, torch.arange(num_edges, device=x.device)), edge_weight
-            )
-            out = incidence @ transformed.view(num_edges, -1)
-            return out.view(num_nodes, batch_size, -1).transpose(0, 1)
-        return self.propagate(
-            edge_index, x=x, edge_weight=edge_weight, edge_type=edge_type
+    # Message passing ---------------------------------------------------------
+
+    def propagate_graph(self, graph: PreparedGraph, **kwargs: Tensor) -> Tensor:
+        r"""Runs :meth:`propagate` on a prepared graph: for the static layout,
+        its fused path (:meth:`message_and_aggregate`, then :meth:`update`)
+        with the dense operator, otherwise gather, :meth:`message`,
+        :meth:`aggregate` and :meth:`update` over the edges."""
+        kwargs = {
+            "x_self": None,
+            "edge_weight": graph.edge_weight,
+            "slot": graph.slot,
+            "target_ptr": graph.target_ptr,
+            "type_index": graph.type_index,
+            "self_loop_weight": graph.self_loop_weight,
+            **kwargs,
+        }
+        if graph.operator is None:
+            return self.propagate(graph.edge_index, **kwargs)
+        collect = self.inspector.collect_param_data
+        out = self.message_and_aggregate(
+            graph.operator, **collect("message_and_aggregate", kwargs)
         )
+        return self.update(out, **collect("update", kwargs))
 
     def message(self, x_j: Tensor, edge_weight: Tensor) -> Tensor:
         return edge_weight.view(-1, 1) * x_j
 
-    def _add_bias(self, out: Tensor) -> Tensor:
+    def aggregate(
+        self,
+        inputs: Tensor,
+        index: Tensor,
+        slot: OptTensor,
+        target_ptr: OptTensor,
+        dim_size: int | None = None,
+    ) -> Tensor:
+        r"""Sums the messages of each target node into its slots,
+        :math:`[\dots, N, S C]`, with PyG's scatter or, over edges sorted by
+        target and slot, :func:`torch_scatter.segment_csr`."""
+        if target_ptr is not None:
+            out = segment_csr(inputs, target_ptr)
+        else:
+            if slot is not None:
+                index = index * self.num_slots + slot
+            size = dim_size * self.num_slots
+            out = scatter(inputs, index, self.node_dim, size, reduce="sum")
+        return out.view(*out.shape[:-2], dim_size, -1)
+
+    def message_and_aggregate(self, adj_t: Tensor, x: Tensor) -> Tensor:
+        r"""The static layout's aggregation: the dense :math:`[N S, N]`
+        operator times every graph of the batch, :math:`[B, N, S C]`."""
+        out = torch.matmul(adj_t, x)
+        return out.view(*out.shape[:-2], adj_t.size(-1), -1)
+
+    @staticmethod
+    def typed_transform(x: Tensor, weight: Tensor, type_index: OptTensor) -> Tensor:
+        r""":math:`\mathbf{x}_r \mathbf{W}_{t(r)}` for every row :math:`r` of
+        the node (or edge) axis :math:`-2`, with one matrix per type
+        (:obj:`type_index` :obj:`None`: the row number) or one shared matrix.
+
+        A static batch :math:`[B, R, C]` takes one batched product over the
+        row axis; flat rows :math:`[R, C]`
+        :func:`~pyg_weightshare.nn.typed_matmul`."""
+        if weight.size(0) == 1:
+            return x @ weight[0]
+        if x.dim() == 2:
+            return typed_matmul(x, weight, type_index)
+        if type_index is not None:
+            weight = weight.index_select(0, type_index)
+        return torch.bmm(x.transpose(0, 1), weight).transpose(0, 1)
+
+    def add_bias(self, out: Tensor) -> Tensor:
         return out if self.bias is None else out + self.bias
 
     def __repr__(self) -> str:
@@ -337,20 +467,42 @@ class WeightShareConv(MessagePassing):
         )
 
 
-def _slot_operators(
-    x: Tensor, edge_index: Tensor, edge_weight: Tensor, slot: Tensor, num_slots: int
-) -> Tensor:
-    r"""Static layout: :math:`[S, J, J]`, for each slot the dense matrix of
-    :math:`\hat{a}` over the edges of that slot (row target, column source)."""
-    num_nodes = x.size(1)
-    return x.new_zeros(num_slots, num_nodes, num_nodes).index_put_(
-        (slot, edge_index[1], edge_index[0]), edge_weight, accumulate=True
+def resolve_num_node_types(
+    owner: str, num_node_types: int | None, num_nodes: int | None
+) -> int:
+    """:obj:`num_node_types`, or the deprecated name :obj:`num_nodes`."""
+    if num_nodes is not None:
+        warnings.warn(
+            f"{owner}(num_nodes=...) is deprecated: the argument is the number "
+            "of node types, now called num_node_types",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        if num_node_types is not None and num_node_types != num_nodes:
+            raise ValueError(f"{owner} got num_node_types and num_nodes")
+        num_node_types = num_nodes
+    if num_node_types is None:
+        raise TypeError(f"{owner} needs num_node_types")
+    return num_node_types
+
+
+def check_ids(name: str, ids: Tensor, size: int, what: str) -> None:
+    """Asserts :obj:`0 <= ids < size` on the device: raises at once on the
+    CPU, and never makes the host wait on CUDA."""
+    torch._assert_async(
+        ((ids >= 0) & (ids < size)).all(),
+        f"{name} holds ids outside 0..{size - 1} (there are {size} {what})",
     )
 
 
-def _per_node(weight: Tensor, node_type: OptTensor, num_nodes: int) -> Tensor:
-    """Static layout: the matrix of each node, :math:`[J, C, O]`, from one
-    per type (the node id without :obj:`node_type`) or one shared by all."""
-    if node_type is not None:
-        return weight.index_select(0, node_type)
-    return weight.expand(num_nodes, -1, -1)
+def _check_dtype(name: str, ids: Tensor) -> None:
+    if ids.dtype != torch.long:
+        raise ValueError(f"{name} must be int64, got {ids.dtype}")
+
+
+def _check_edge_attr(name: str, attr: OptTensor, edge_index: Tensor) -> None:
+    if attr is not None and attr.shape != edge_index.shape[1:]:
+        raise ValueError(
+            f"{name} must hold one entry per edge ({edge_index.size(1)}), "
+            f"got shape {list(attr.shape)}"
+        )

@@ -52,7 +52,7 @@ def stacked_xavier_uniform_(conv: WeightShareConv, gain: float = 1.414) -> None:
 
     Example:
         >>> from pyg_weightshare import PreAggConv
-        >>> conv = PreAggConv(2, 128, num_nodes=16)
+        >>> conv = PreAggConv(2, 128, num_node_types=16)
         >>> stacked_xavier_uniform_(conv)
         >>> bool(conv.weight.abs().max() <= 1.414 * (6 / (128 * (2 + 32))) ** 0.5)
         True

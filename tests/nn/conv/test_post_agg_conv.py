@@ -4,18 +4,18 @@ from pyg_weightshare import PostAggConv, h36m_skeleton
 
 
 def test_weight_layout_and_table1_parameter_count():
-    conv = PostAggConv(128, 128, num_nodes=16)
+    conv = PostAggConv(128, 128, num_node_types=16)
     assert conv.weight.shape == conv.self_weight.shape == (16, 128, 128)
     # Table 1: D' x D x N, twice with decoupled self-loops (Eq. 11).
     assert sum(p.numel() for p in conv.parameters()) == 2 * 16 * 128 * 128 + 128
-    shared = PostAggConv(128, 128, num_nodes=16, decouple=False)
+    shared = PostAggConv(128, 128, num_node_types=16, decouple=False)
     assert sum(p.numel() for p in shared.parameters()) == 16 * 128 * 128 + 128
 
 
 def test_repr():
     assert (
-        repr(PostAggConv(128, 3, num_nodes=17, decouple=False))
-        == "PostAggConv(128, 3, num_nodes=17, decouple=False)"
+        repr(PostAggConv(128, 3, num_node_types=17, decouple=False))
+        == "PostAggConv(128, 3, num_node_types=17, decouple=False)"
     )
 
 
@@ -24,7 +24,7 @@ def test_target_matrix_changes_only_the_target():
     # (joint 9) changes the Head's output and nothing else.
     skeleton = h36m_skeleton(16)
     graph = skeleton.to_data()
-    conv = PostAggConv(3, 4, num_nodes=16).double()
+    conv = PostAggConv(3, 4, num_node_types=16).double()
     x = torch.randn(2, 16, 3, dtype=torch.float64)
     before = conv(x, graph.edge_index)
     with torch.no_grad():
