@@ -4,7 +4,8 @@ parameter budget."""
 import math
 from typing import Any
 
-from pyg_weightshare.nn.models.pose_gcn import DECOUPLABLE_SCHEMES, SCHEMES, PoseGCN
+from pyg_weightshare.nn.models.pose_gcn import PoseGCN
+from pyg_weightshare.nn.schemes import DECOUPLABLE_SCHEMES, SCHEMES
 from pyg_weightshare.skeleton import Skeleton
 
 TABLE_4_BUDGETS = (4.2e6, 2.1e6, 1.05e6)

@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
-NORMALIZATIONS = ("sym", "row", "none")
+from pyg_weightshare.transforms import AddTypedAttributes
 
 H36M_JOINTS_17 = (
     "Hip", "RHip", "RKnee", "RFoot", "LHip", "LKnee", "LFoot", "Spine",
@@ -132,8 +132,9 @@ class Skeleton:
     def to_data(self, normalization: str = "sym") -> Data:
         r"""The skeleton as a :class:`torch_geometric.data.Data` graph.
 
-        Edges are ordered by target joint, then source joint, and include one
-        self-loop per joint. Attributes:
+        Built with :class:`~pyg_weightshare.transforms.AddTypedAttributes`
+        (centre :obj:`center`): edges are ordered by target joint, then
+        source joint, and include one self-loop per joint. Attributes:
 
         * :obj:`edge_index` :math:`[2, J + 2E]`: row 0 the source :math:`j`,
           row 1 the target :math:`i` (flow source to target).
@@ -153,38 +154,14 @@ class Skeleton:
         Type ids are not offset when graphs are batched with
         :class:`torch_geometric.data.Batch` (only :obj:`edge_index` is).
         """
-        if normalization not in NORMALIZATIONS:
-            raise ValueError(
-                f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}"
-            )
         pairs = [(i, i) for i in range(self.num_joints)]
         for child, parent in self.bones:
             pairs += [(child, parent), (parent, child)]
-        pairs.sort()  # by target i, then source j
         target, source = torch.tensor(pairs, dtype=torch.long).t()
-        edge_index = torch.stack([source, target])
-
-        degree = torch.bincount(target, minlength=self.num_joints).to(torch.float)
-        if normalization == "sym":
-            edge_weight = (degree[source] * degree[target]).rsqrt()
-        elif normalization == "row":
-            edge_weight = 1.0 / degree[target]
-        else:
-            edge_weight = torch.ones(len(pairs))
-
-        hops = torch.tensor(self.hops)
-        displacement = torch.where(hops[source] > hops[target], 1, 2)
-        displacement[source == target] = 0
-
-        return Data(
-            edge_index=edge_index,
-            edge_weight=edge_weight,
-            node_type=torch.arange(self.num_joints),
-            edge_type=torch.arange(len(pairs)),
-            displacement=displacement,
-            num_nodes=self.num_joints,
-            joint_names=list(self.joint_names),
-        )
+        data = Data(edge_index=torch.stack([source, target]), num_nodes=self.num_joints)
+        data = AddTypedAttributes(self.center, normalization)(data)
+        data.joint_names = list(self.joint_names)
+        return data
 
     def __repr__(self) -> str:
         return (

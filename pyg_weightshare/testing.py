@@ -5,14 +5,7 @@ import torch
 from torch import Tensor
 from torch_geometric.typing import OptTensor
 
-from pyg_weightshare.nn.conv import (
-    ConvStyleConv,
-    FullShareConv,
-    NoShareConv,
-    PostAggConv,
-    PreAggConv,
-    WeightShareConv,
-)
+from pyg_weightshare.nn.conv import WeightShareConv
 
 
 def reference_normalization(edge_index: Tensor, num_nodes: int) -> Tensor:
@@ -36,14 +29,23 @@ def reference_conv(
     edge_type: OptTensor = None,
     displacement: OptTensor = None,
 ) -> Tensor:
-    r"""Evaluates :obj:`conv` literally from the paper's Eqs. 3-11, with
-    explicit loops over target nodes :math:`i` and their in-neighbours
-    :math:`j`, in float64.
+    r"""Evaluates :obj:`conv` literally from the paper's equations,
+
+    .. math::
+        \mathbf{x}^{\prime}_i = \sum_{j \in \hat{\mathcal{N}}(i)}
+        \hat{a}_{ij} \, \mathbf{x}_j \mathbf{W}_{k(i, j)} + \mathbf{b},
+
+    with :math:`k(i, j)` read from the layer's declared
+    :attr:`~WeightShareConv.weight_index` and decoupled self-loops
+    (:math:`j = i`) taking :obj:`self_weight` of the node's type (Eqs.
+    3-11), by explicit loops over target nodes :math:`i` and their
+    in-neighbours :math:`j`, in float64. Any subclass of
+    :class:`WeightShareConv` can be checked with it.
 
     Slow by design: use it on small graphs to check a layer, never to train.
 
     Args:
-        conv (WeightShareConv): Any of the five convolutions.
+        conv (WeightShareConv): The layer.
         x (torch.Tensor): Node features, flat :math:`[N, C]` or static
             :math:`[B, J, C]` (evaluated graph by graph).
         edge_index (torch.Tensor): :math:`[2, E]`, row 0 source, row 1 target.
@@ -83,37 +85,25 @@ def reference_conv(
         None if conv.self_weight is None else conv.self_weight.detach().double()
     )
     a = edge_weight.double().tolist()
-    in_edges = [
-        [(e, j) for e, (j, target) in enumerate(edge_index.t().tolist()) if target == i]
-        for i in range(num_nodes)
-    ]
     tau = node_type.tolist()
+    edges = edge_index.t().tolist()
+    index_of_edge = {
+        "shared": lambda e, i, j: 0,
+        "source_node": lambda e, i, j: tau[j],
+        "target_node": lambda e, i, j: tau[i],
+        "displacement": lambda e, i, j: int(displacement[e]),
+        "edge_type": lambda e, i, j: int(edge_type[e]),
+    }[conv.weight_index]
 
     out = x.new_zeros(num_nodes, conv.out_channels)
     for i in range(num_nodes):
-        if isinstance(conv, PostAggConv):  # Eqs. 6 and 11: aggregate, then W_i.
-            aggregated = x.new_zeros(conv.in_channels)
-            for e, j in in_edges[i]:
-                if self_weight is not None and j == i:
-                    out[i] += a[e] * x[i] @ self_weight[tau[i]]
-                else:
-                    aggregated += a[e] * x[j]
-            out[i] += aggregated @ weight[tau[i]]
-            continue
-        for e, j in in_edges[i]:
-            if isinstance(conv, FullShareConv):  # Eqs. 3 and 9.
-                matrix = weight[0] if self_weight is None or j != i else self_weight[0]
-            elif isinstance(conv, PreAggConv):  # Eqs. 5 and 10.
-                if self_weight is not None and j == i:
-                    matrix = self_weight[tau[i]]
-                else:
-                    matrix = weight[tau[j]]
-            elif isinstance(conv, ConvStyleConv):  # Eq. 8.
-                matrix = weight[int(displacement[e])]
-            elif isinstance(conv, NoShareConv):  # Eq. 7.
-                matrix = weight[int(edge_type[e])]
+        for e, (j, target) in enumerate(edges):
+            if target != i:
+                continue
+            if self_weight is not None and j == i:
+                matrix = self_weight[tau[i] if self_weight.size(0) > 1 else 0]
             else:
-                raise TypeError(f"No reference for {conv.__class__.__name__}")
+                matrix = weight[index_of_edge(e, i, j)]
             out[i] += a[e] * x[j] @ matrix
     if conv.bias is not None:
         out += conv.bias.detach().double()

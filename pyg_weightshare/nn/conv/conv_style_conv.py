@@ -24,7 +24,8 @@ class ConvStyleConv(WeightShareConv):
     (:meth:`aggregate`), which :meth:`update` multiplies by the three
     matrices in one product.
 
-    Weights: :obj:`weight` :math:`[3, C_{in}, C_{out}]`, :obj:`bias`
+    Weights: :obj:`weight` :math:`[D, C_{in}, C_{out}]`, :math:`D` =
+    :obj:`num_displacements`, :obj:`bias`
     :math:`[C_{out}]`.
 
     Args:
@@ -34,6 +35,11 @@ class ConvStyleConv(WeightShareConv):
             learn an additive bias. (default: :obj:`True`)
         cached (bool, optional): Prepare the graph once and reuse it (see
             :class:`WeightShareConv`). (default: :obj:`False`)
+        num_displacements (int, optional): Number of displacement classes:
+            :obj:`4` adds neighbours at the same distance from the centre,
+            which graphs with odd cycles have (see
+            :class:`~pyg_weightshare.transforms.AddTypedAttributes`).
+            (default: :obj:`3`)
         **kwargs (optional): Additional arguments of
             :class:`torch_geometric.nn.conv.MessagePassing`.
 
@@ -56,7 +62,7 @@ class ConvStyleConv(WeightShareConv):
     """
 
     weight_index = "displacement"
-    num_displacements = 3
+    repr_options = ("num_displacements",)
 
     def __init__(
         self,
@@ -64,12 +70,13 @@ class ConvStyleConv(WeightShareConv):
         out_channels: int,
         bias: bool = True,
         cached: bool = False,
+        num_displacements: int = 3,
         **kwargs,
     ) -> None:
+        self.num_displacements = num_displacements
         super().__init__(
-            in_channels, out_channels, self.num_displacements, 0, bias, cached,
-            **kwargs,
-        )  # fmt: skip
+            in_channels, out_channels, num_displacements, 0, bias, cached, **kwargs
+        )
 
     @property
     def num_slots(self) -> int:

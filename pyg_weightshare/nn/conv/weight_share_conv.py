@@ -114,11 +114,16 @@ class WeightShareConv(MessagePassing):
         bias (bool, optional): If set to :obj:`False`, the layer will not
             learn an additive bias. (default: :obj:`True`)
         cached (bool, optional): If set to :obj:`True`, the layer prepares
-            the graph of its first call (normalisation, slots, the static
-            operator) and reuses it: the graph must then not change, as with
-            :class:`~torch_geometric.nn.conv.GCNConv`. A call with another
-            number of nodes or edges raises an error; other changes are not
-            detected. (default: :obj:`False`)
+            the graph of its first static-layout call (normalisation, slots,
+            the dense operator) and reuses it for every static batch: that
+            graph must then not change, as with
+            :class:`~torch_geometric.nn.conv.GCNConv`. A static batch of
+            another number of nodes raises an error; other changes are not
+            detected. Flat batches, whose graph changes from batch to batch,
+            are prepared at every call, and so is every call under
+            :func:`torch.compile`, which fuses the preparation into the
+            graph. Moving the layer (:meth:`to`) clears the cache.
+            (default: :obj:`False`)
         **kwargs (optional): Additional arguments of
             :class:`torch_geometric.nn.conv.MessagePassing`.
     """
@@ -225,7 +230,8 @@ class WeightShareConv(MessagePassing):
         the transposed adjacency as in PyG) holds :math:`\hat{a}` as its
         values, and typed edge attributes follow its row-major order."""
         self._check_features(x)
-        if self.cached and self._cached_graph is not None:
+        use_cache = self.cached and x.dim() == 3 and not torch.compiler.is_compiling()
+        if use_cache and self._cached_graph is not None:
             return self._check_cached(x)
         edge_index, edge_weight = self._edge_list(edge_index, edge_weight)
         num_nodes = x.size(-2)
@@ -235,7 +241,7 @@ class WeightShareConv(MessagePassing):
             edge_weight = gcn_norm(
                 edge_index, None, num_nodes, add_self_loops=False, dtype=x.dtype
             )[1]
-        elif self.cached and edge_weight.requires_grad:
+        elif use_cache and edge_weight.requires_grad:
             raise ValueError(
                 "cached=True reuses the edge weights of the first call: it cannot "
                 "learn them (edge_weight requires grad)"
@@ -280,22 +286,23 @@ class WeightShareConv(MessagePassing):
             operator,
             target_ptr,
         )
-        if self.cached:
+        if use_cache:
             self._cached_graph = graph
         return graph
 
     def _check_cached(self, x: Tensor) -> PreparedGraph:
         graph = self._cached_graph
-        if x.size(-2) != graph.num_nodes or (x.dim() == 3) != (
-            graph.operator is not None
-        ):
-            layout = "static" if graph.operator is not None else "flat"
+        if x.size(-2) != graph.num_nodes:
             raise ValueError(
-                f"{self.__class__.__name__}(cached=True) was first called on a "
-                f"{layout} graph of {graph.num_nodes} nodes, now on x of shape "
-                f"{list(x.shape)}: the graph of a cached layer must not change"
+                f"{self.__class__.__name__}(cached=True) prepared a graph of "
+                f"{graph.num_nodes} nodes, got a static batch of {x.size(-2)}: "
+                "the graph of a cached layer must not change"
             )
         return graph
+
+    def _apply(self, fn, recurse=True):
+        self._cached_graph = None  # its tensors would stay behind
+        return super()._apply(fn, recurse)
 
     def _check_features(self, x: Tensor) -> None:
         if x.dim() not in (2, 3):
@@ -455,7 +462,10 @@ class WeightShareConv(MessagePassing):
         return torch.bmm(x.transpose(0, 1), weight).transpose(0, 1)
 
     def add_bias(self, out: Tensor) -> Tensor:
-        return out if self.bias is None else out + self.bias
+        """The output, contiguous, plus :obj:`bias` (in place: no hook saves
+        its output for the backward pass)."""
+        out = out.contiguous()
+        return out if self.bias is None else out.add_(self.bias)
 
     def __repr__(self) -> str:
         options = "".join(

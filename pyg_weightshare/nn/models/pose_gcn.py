@@ -10,58 +10,15 @@ from torch import Tensor
 from torch.nn import BatchNorm1d
 from torch_geometric.typing import OptTensor
 
-from pyg_weightshare.nn.conv import (
-    ConvStyleConv,
-    FullShareConv,
-    NoShareConv,
-    PostAggConv,
-    PreAggConv,
-    WeightShareConv,
-)
+from pyg_weightshare.nn.conv import WeightShareConv
+from pyg_weightshare.nn.conv.weight_share_conv import check_ids
 from pyg_weightshare.nn.models.adjacency import LearnableAdjacency
 from pyg_weightshare.nn.models.init import INITS, stacked_xavier_uniform_
 from pyg_weightshare.nn.models.non_local import NonLocalBlock, h36m_joint_groups
+from pyg_weightshare.nn.schemes import SCHEMES, get_scheme  # noqa: F401
 from pyg_weightshare.skeleton import Skeleton
 
-SCHEMES = ("full", "pre_agg", "post_agg", "conv_style", "no_sharing")
-DECOUPLABLE_SCHEMES = ("full", "pre_agg", "post_agg")
 ADJACENCIES = ("sym", "row", "learnable")
-
-# The typed graph attribute each scheme's convolution takes after edge_weight.
-_TYPED_ATTRIBUTE = {
-    "full": None,
-    "pre_agg": "node_type",
-    "post_agg": "node_type",
-    "conv_style": "displacement",
-    "no_sharing": "edge_type",
-}
-
-
-def make_conv(
-    scheme: str,
-    in_channels: int,
-    out_channels: int,
-    skeleton: Skeleton,
-    decouple: bool = True,
-) -> WeightShareConv:
-    """The convolution of :obj:`scheme` for the graph of :obj:`skeleton`.
-
-    Example:
-        >>> from pyg_weightshare import h36m_skeleton
-        >>> make_conv("no_sharing", 2, 64, h36m_skeleton(16))
-        NoShareConv(2, 64, num_edge_types=46)
-    """
-    if scheme == "full":
-        return FullShareConv(in_channels, out_channels, decouple)
-    if scheme == "pre_agg":
-        return PreAggConv(in_channels, out_channels, skeleton.num_joints, decouple)
-    if scheme == "post_agg":
-        return PostAggConv(in_channels, out_channels, skeleton.num_joints, decouple)
-    if scheme == "conv_style":
-        return ConvStyleConv(in_channels, out_channels)
-    if scheme == "no_sharing":
-        return NoShareConv(in_channels, out_channels, skeleton.num_edge_types)
-    raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
 
 
 class _Graph(NamedTuple):
@@ -84,7 +41,7 @@ class _ConvBlock(torch.nn.Module):
 
     def forward(self, x: Tensor, graph: _Graph, edge_weight: Tensor) -> Tensor:
         x = self.conv(x, graph.edge_index, edge_weight, **graph.typed)
-        x = _batch_norm(self.norm, x).relu()
+        x = self.norm(x.reshape(-1, x.size(-1))).view(x.shape).relu()
         return F.dropout(x, self.dropout, self.training)
 
 
@@ -213,18 +170,25 @@ class PoseGCN(torch.nn.Module):
         self.in_channels = in_channels
         self.out_channels = out_channels
 
+        # A fixed adjacency makes the graph of every static batch the same:
+        # the layers prepare it once.
+        conv_options = {"decouple": decouple, "cached": adjacency != "learnable"}
+        num_types = (skeleton.num_joints, skeleton.num_edge_types)
+
+        def make_conv(in_channels: int, out_channels: int) -> WeightShareConv:
+            return get_scheme(scheme).make_conv(
+                in_channels, out_channels, *num_types, **conv_options
+            )
+
         def conv_block(in_channels: int) -> _ConvBlock:
-            conv = make_conv(scheme, in_channels, hidden_channels, skeleton, decouple)
-            return _ConvBlock(conv, dropout)
+            return _ConvBlock(make_conv(in_channels, hidden_channels), dropout)
 
         self.input_block = conv_block(in_channels)
         self.blocks = torch.nn.ModuleList(
             _ResidualBlock(conv_block(hidden_channels), conv_block(hidden_channels))
             for _ in range(num_blocks)
         )
-        self.output_conv = make_conv(
-            scheme, hidden_channels, out_channels, skeleton, decouple
-        )
+        self.output_conv = make_conv(hidden_channels, out_channels)
         self.non_local = None
         if non_local:
             groups = h36m_joint_groups(skeleton)
@@ -318,7 +282,7 @@ class PoseGCN(torch.nn.Module):
         out = self.output_conv(x, graph.edge_index, edge_weight[-1], **graph.typed)
         if self.root_relative:
             out = self._in_static_layout(self._subtract_root, out, graph.dense_index)
-        return out.contiguous()
+        return out
 
     def _check_input(self, x: Tensor) -> None:
         if x.dim() not in (2, 3):
@@ -371,8 +335,13 @@ class PoseGCN(torch.nn.Module):
                 f"node_type must hold one id per node ({x.size(0)}), got shape "
                 f"{list(node_type.shape)}"
             )
-        _check_ids("edge_type", edge_type, self.edge_index.size(1))
-        _check_ids("node_type", node_type, self.num_joints)
+        for name, ids, size in (
+            ("edge_type", edge_type, self.edge_index.size(1)),
+            ("node_type", node_type, self.num_joints),
+        ):
+            if ids.dtype != torch.long:
+                raise ValueError(f"{name} must be int64, got {ids.dtype}")
+            check_ids(name, ids, size, f"ids in a {self.num_joints}-joint skeleton")
         return edge_index, edge_type, node_type
 
     def _dense_index(self, x: Tensor, node_type: Tensor, batch: OptTensor) -> OptTensor:
@@ -406,7 +375,7 @@ class PoseGCN(torch.nn.Module):
             edge_weight = self._on_edges(self.edge_weight, edge_type).expand(
                 self.num_layers, -1
             )
-        attribute = _TYPED_ATTRIBUTE[self.scheme]
+        attribute = get_scheme(self.scheme).typed_attribute
         if attribute is None or (attribute == "node_type" and node_type is None):
             typed = {}  # node_type defaults to the joint order
         elif attribute == "node_type":
@@ -493,13 +462,7 @@ def _check_options(
     adjacency: str,
     init: str,
 ) -> None:
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
-    if not decouple and scheme not in DECOUPLABLE_SCHEMES:
-        raise ValueError(
-            f"scheme {scheme!r} decouples self-loops by definition; "
-            f"decouple=False applies to {DECOUPLABLE_SCHEMES} only"
-        )
+    get_scheme(scheme).check_decouple(decouple)
     if num_blocks < 0:
         raise ValueError(f"num_blocks must be >= 0, got {num_blocks}")
     if not 0.0 <= dropout < 1.0:
@@ -516,24 +479,3 @@ def _reject_graph_inputs(*graph_inputs: OptTensor) -> None:
             "Static poses [B, J, C] use the model's own skeleton graph: pass "
             "edge_index, edge_type, node_type and batch only with a flat batch"
         )
-
-
-def _check_ids(name: str, ids: Tensor, size: int) -> None:
-    if ids.dtype != torch.long:
-        raise ValueError(f"{name} must be int64, got {ids.dtype}")
-    # A device-side assert: raises at once on the CPU, never syncs on CUDA.
-    torch._assert_async(
-        ((ids >= 0) & (ids < size)).all(),
-        f"{name} holds ids outside 0..{size - 1}: is the batch of this skeleton?",
-    )
-
-
-def _batch_norm(norm: BatchNorm1d, x: Tensor) -> Tensor:
-    """BatchNorm over the last dimension, statistics over all other ones."""
-    if x.dim() == 3 and not x.is_contiguous():
-        # The convolutions return node-major memory viewed as [B, J, C]:
-        # normalising it as [J * B, C] avoids a copy (same statistics).
-        node_major = x.transpose(0, 1)
-        out = norm(node_major.reshape(-1, x.size(-1))).view_as(node_major)
-        return out.transpose(0, 1)
-    return norm(x.reshape(-1, x.size(-1))).view_as(x)

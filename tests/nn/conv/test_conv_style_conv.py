@@ -10,7 +10,7 @@ def test_weight_layout_and_table1_parameter_count():
 
 
 def test_repr():
-    assert repr(ConvStyleConv(2, 128)) == "ConvStyleConv(2, 128)"
+    assert repr(ConvStyleConv(2, 128)) == "ConvStyleConv(2, 128, num_displacements=3)"
 
 
 def test_displacement_matrices_follow_the_hop_distance():
