@@ -131,9 +131,7 @@ class AddTypedAttributes(BaseTransform):
         )
 
 
-def hop_distances(
-    edge_index: Tensor, num_nodes: int, centers: Sequence[int]
-) -> Tensor:
+def hop_distances(edge_index: Tensor, num_nodes: int, centers: Sequence[int]) -> Tensor:
     """Hop distance of every node to the nearest centre, edges taken both
     ways; a component without a centre is measured from its lowest-numbered
     node.

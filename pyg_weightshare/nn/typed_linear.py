@@ -74,6 +74,8 @@ def typed_matmul(x: Tensor, weight: Tensor, type_index: OptTensor) -> Tensor:
 
     # Where each row landed: its rank among the rows of its type.
     rank = torch.arange(num_rows, device=x.device) - row_start[sorted_type]
-    landed = (tile_start[sorted_type] + rank // tile_rows) * tile_rows + rank % tile_rows
+    landed = (
+        tile_start[sorted_type] + rank // tile_rows
+    ) * tile_rows + rank % tile_rows
     position = torch.empty_like(landed).scatter_(0, perm, landed)
     return out.view(-1, out.size(-1)).index_select(0, position)

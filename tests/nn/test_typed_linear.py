@@ -41,3 +41,27 @@ def test_gradcheck():
     assert torch.autograd.gradcheck(
         lambda x, w: typed_matmul(x, w, type_index), (x, weight)
     )
+
+
+@pytest.mark.parametrize("num_rows", [1, 17, 300, 5000])
+def test_uneven_random_types_match_row_by_row_products(num_rows):
+    # Skewed counts and missing types exercise the tiles' padding.
+    generator = torch.Generator().manual_seed(num_rows)
+    probabilities = torch.tensor([0.6, 0.0, 0.05, 0.3, 0.05])
+    type_index = torch.multinomial(probabilities, num_rows, True, generator=generator)
+    x = torch.randn(num_rows, 3, dtype=torch.float64, generator=generator)
+    weight = torch.randn(5, 3, 2, dtype=torch.float64, generator=generator)
+    out = typed_matmul(x, weight, type_index)
+    torch.testing.assert_close(out, reference(x, weight, type_index))
+
+
+def test_compiles_without_graph_breaks_for_uneven_types():
+    # Every shape follows from the input shapes: no value is read back, so
+    # fullgraph compilation succeeds (a .tolist() would break the graph).
+    torch._dynamo.reset()
+    compiled = torch.compile(typed_matmul, fullgraph=True, backend="eager")
+    x, weight = torch.randn(9, 4), torch.randn(3, 4, 2)
+    type_index = torch.tensor([0, 0, 0, 0, 0, 0, 2, 2, 1])
+    torch.testing.assert_close(
+        compiled(x, weight, type_index), reference(x, weight, type_index)
+    )

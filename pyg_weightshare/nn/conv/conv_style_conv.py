@@ -46,7 +46,8 @@ class ConvStyleConv(WeightShareConv):
     Shapes:
         - **input:**
           node features :math:`(N, C_{in})` or :math:`(B, J, C_{in})`,
-          edge indices :math:`(2, E)` or a sparse adjacency, edge weights :math:`(E)` *(optional)*,
+          edge indices :math:`(2, E)` or a sparse adjacency, edge weights
+          :math:`(E)` *(optional)*,
           displacement classes :math:`(E)`
         - **output:** node features :math:`(N, C_{out})` or
           :math:`(B, J, C_{out})`

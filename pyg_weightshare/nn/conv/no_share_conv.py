@@ -41,7 +41,8 @@ class NoShareConv(WeightShareConv):
     Shapes:
         - **input:**
           node features :math:`(N, C_{in})` or :math:`(B, J, C_{in})`,
-          edge indices :math:`(2, E)` or a sparse adjacency, edge weights :math:`(E)` *(optional)*,
+          edge indices :math:`(2, E)` or a sparse adjacency, edge weights
+          :math:`(E)` *(optional)*,
           edge types :math:`(E)`
         - **output:** node features :math:`(N, C_{out})` or
           :math:`(B, J, C_{out})`

@@ -48,7 +48,8 @@ class PreAggConv(WeightShareConv):
     Shapes:
         - **input:**
           node features :math:`(N, C_{in})` or :math:`(B, J, C_{in})`,
-          edge indices :math:`(2, E)` or a sparse adjacency, edge weights :math:`(E)` *(optional)*,
+          edge indices :math:`(2, E)` or a sparse adjacency, edge weights
+          :math:`(E)` *(optional)*,
           node types :math:`(N)` or :math:`(J)` *(optional in the static
           layout and for a single graph in joint order)*
         - **output:** node features :math:`(N, C_{out})` or

@@ -36,11 +36,11 @@ from typing import ClassVar, NamedTuple
 import torch
 from torch import Tensor
 from torch.nn import Parameter
+from torch_geometric.index import index2ptr
 from torch_geometric.nn import MessagePassing
 from torch_geometric.nn.conv.gcn_conv import gcn_norm
 from torch_geometric.nn.inits import glorot, zeros
 from torch_geometric.typing import Adj, OptTensor
-from torch_geometric.index import index2ptr
 from torch_geometric.utils import is_sparse, scatter, to_edge_index
 
 from pyg_weightshare.nn.typed_linear import typed_matmul
@@ -269,7 +269,9 @@ class WeightShareConv(MessagePassing):
         if x.dim() == 3 and self.weight_index != "edge_type":
             operator = self._operator(edge_index, edge_weight, slot, num_nodes)
         elif x.dim() == 2 and USE_SEGMENT_CSR:
-            row = edge_index[1] if slot is None else edge_index[1] * self.num_slots + slot
+            row = (
+                edge_index[1] if slot is None else edge_index[1] * self.num_slots + slot
+            )
             row, perm = torch.sort(row, stable=True)
             target_ptr = index2ptr(row, num_nodes * self.num_slots)
             edge_index, edge_weight = edge_index[:, perm], edge_weight[perm]

@@ -275,7 +275,10 @@ def test_rejects_type_ids_out_of_range():
     skeleton = h36m_skeleton(16)
     graph = skeleton.to_data()
     x = torch.randn(2, 16, 4)
-    for conv in (PreAggConv(4, 5, num_node_types=16), PostAggConv(4, 5, num_node_types=16)):
+    for conv in (
+        PreAggConv(4, 5, num_node_types=16),
+        PostAggConv(4, 5, num_node_types=16),
+    ):
         with pytest.raises(RuntimeError, match=r"node_type holds ids outside 0..15"):
             conv(x, graph.edge_index, node_type=graph.node_type + 1)
     with pytest.raises(RuntimeError, match=r"edge_type holds ids outside 0..44"):
@@ -295,7 +298,10 @@ def test_rejects_missing_typed_attributes():
     with pytest.raises(ValueError, match="NoShareConv needs edge_type"):
         NoShareConv(4, 5, 46)(x, graph.edge_index)
     batch = next(iter(DataLoader([graph, graph], batch_size=2)))
-    for conv in (PreAggConv(4, 5, num_node_types=16), PostAggConv(4, 5, num_node_types=16)):
+    for conv in (
+        PreAggConv(4, 5, num_node_types=16),
+        PostAggConv(4, 5, num_node_types=16),
+    ):
         with pytest.raises(
             ValueError,
             match="has 16 node types: it needs node_type for a flat batch of 32 nodes",
@@ -305,7 +311,10 @@ def test_rejects_missing_typed_attributes():
 
 def test_rejects_a_skeleton_of_another_size():
     graph = h36m_skeleton(17).to_data()
-    for conv in (PreAggConv(4, 5, num_node_types=16), PostAggConv(4, 5, num_node_types=16)):
+    for conv in (
+        PreAggConv(4, 5, num_node_types=16),
+        PostAggConv(4, 5, num_node_types=16),
+    ):
         with pytest.raises(
             ValueError, match="has 16 node types: it needs node_type for a graph of 17"
         ):
