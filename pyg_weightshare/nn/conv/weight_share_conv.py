@@ -60,9 +60,11 @@ TYPED_ATTRIBUTES: dict[str, str | None] = {
     "edge_type": "edge_type",
 }
 
-#: Aggregation over target-sorted edges with :func:`torch_scatter.segment_csr`
-#: (when torch-scatter is installed) instead of PyG's scatter. Read at every
-#: call, so tests and benchmarks can switch it.
+#: Flat layout: aggregation over target-sorted edges with
+#: :func:`torch_scatter.segment_csr` (when torch-scatter is installed) instead
+#: of PyG's scatter. Read at every call, so tests and benchmarks can switch
+#: it. Under :func:`torch.compile`, which cannot trace torch-scatter's
+#: kernels, the layers use PyG's scatter.
 USE_SEGMENT_CSR = segment_csr is not None
 
 
@@ -102,8 +104,11 @@ class WeightShareConv(MessagePassing):
     Holds :obj:`weight` :math:`[T, C_{in}, C_{out}]`, the optional decoupled
     :obj:`self_weight` :math:`[T_{self}, C_{in}, C_{out}]` and :obj:`bias`
     :math:`[C_{out}]`, validates the inputs and prepares the graph (see
-    :class:`PreparedGraph`); subclasses declare :attr:`weight_index` and put
-    their products in the message passing hooks.
+    :class:`PreparedGraph`); subclasses declare :attr:`weight_index`, call
+    :meth:`prepare_graph` and :meth:`propagate_graph` in :meth:`forward`, and
+    put their products in the message passing hooks, which may take any name
+    of :attr:`propagate_type` (and :obj:`x_i`, :obj:`x_j` and PyG's special
+    arguments such as :obj:`edge_index_i`).
 
     Args:
         in_channels (int): Size of each input feature :math:`C_{in}`.
@@ -268,7 +273,7 @@ class WeightShareConv(MessagePassing):
         operator = target_ptr = None
         if x.dim() == 3 and self.weight_index != "edge_type":
             operator = self._operator(edge_index, edge_weight, slot, num_nodes)
-        elif x.dim() == 2 and USE_SEGMENT_CSR:
+        elif x.dim() == 2 and USE_SEGMENT_CSR and not torch.compiler.is_compiling():
             row = (
                 edge_index[1] if slot is None else edge_index[1] * self.num_slots + slot
             )
@@ -438,13 +443,13 @@ class WeightShareConv(MessagePassing):
                 index = index * self.num_slots + slot
             size = dim_size * self.num_slots
             out = scatter(inputs, index, self.node_dim, size, reduce="sum")
-        return out.view(*out.shape[:-2], dim_size, -1)
+        return out.view(*out.shape[:-2], dim_size, self.num_slots * inputs.size(-1))
 
     def message_and_aggregate(self, adj_t: Tensor, x: Tensor) -> Tensor:
         r"""The static layout's aggregation: the dense :math:`[N S, N]`
         operator times every graph of the batch, :math:`[B, N, S C]`."""
         out = torch.matmul(adj_t, x)
-        return out.view(*out.shape[:-2], adj_t.size(-1), -1)
+        return out.view(*out.shape[:-2], adj_t.size(-1), self.num_slots * x.size(-1))
 
     @staticmethod
     def typed_transform(x: Tensor, weight: Tensor, type_index: OptTensor) -> Tensor:

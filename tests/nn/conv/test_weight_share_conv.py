@@ -3,8 +3,9 @@ slow reference written from the paper's equations."""
 
 import pytest
 import torch
-from torch_geometric.data import Data
+from torch_geometric.data import Batch, Data
 from torch_geometric.loader import DataLoader
+from torch_geometric.utils import to_torch_coo_tensor, to_torch_csr_tensor
 
 from pyg_weightshare import (
     ConvStyleConv,
@@ -15,6 +16,9 @@ from pyg_weightshare import (
     Skeleton,
     h36m_skeleton,
 )
+from pyg_weightshare.nn.conv import weight_share_conv
+from pyg_weightshare.nn.conv.weight_share_conv import WeightShareConv
+from pyg_weightshare.nn.schemes import typed_inputs
 from pyg_weightshare.testing import assert_compiles, reference_conv
 
 # A tree with a centre joint that is not the root, to exercise displacements.
@@ -50,15 +54,7 @@ def make_conv(name, c_in, c_out, skeleton, dtype=torch.float64):
     return conv
 
 
-def typed_kwargs(conv, graph, static=True):
-    """The typed attribute this conv needs, taken from a graph or batch."""
-    if isinstance(conv, ConvStyleConv):
-        return {"displacement": graph.displacement}
-    if isinstance(conv, NoShareConv):
-        return {"edge_type": graph.edge_type}
-    if isinstance(conv, PreAggConv | PostAggConv) and not static:
-        return {"node_type": graph.node_type}
-    return {}
+typed_kwargs = typed_inputs  # the typed attribute a conv needs, from a graph
 
 
 @pytest.mark.parametrize("name", VARIANTS)
@@ -204,6 +200,172 @@ def test_torch_compile_fullgraph(name):
     )
 
 
+@pytest.mark.parametrize("name", VARIANTS)
+@pytest.mark.parametrize("segment_csr", [False, True], ids=["scatter", "segment"])
+def test_torch_compile_fullgraph_flat_layout(name, segment_csr, monkeypatch):
+    if segment_csr and weight_share_conv.segment_csr is None:
+        pytest.skip("needs torch-scatter")
+    monkeypatch.setattr(weight_share_conv, "USE_SEGMENT_CSR", segment_csr)
+    skeleton = h36m_skeleton(16)
+    conv = make_conv(name, 4, 5, skeleton, dtype=torch.float32)
+    batch = Batch.from_data_list([skeleton.to_data()] * 3)
+    x = torch.randn(48, 4)
+    kwargs = typed_kwargs(conv, batch, static=False)
+    assert_compiles(conv, x, batch.edge_index, batch.edge_weight, **kwargs)
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+@pytest.mark.parametrize("segment_csr", [False, True], ids=["scatter", "segment"])
+def test_aggregation_backends_agree_on_a_shuffled_flat_batch(
+    name, segment_csr, monkeypatch
+):
+    if segment_csr and weight_share_conv.segment_csr is None:
+        pytest.skip("needs torch-scatter")
+    monkeypatch.setattr(weight_share_conv, "USE_SEGMENT_CSR", segment_csr)
+    conv = make_conv(name, 3, 4, TREE)
+    batch = Batch.from_data_list([TREE.to_data()] * 2)
+    perm = torch.randperm(batch.num_edges, generator=torch.Generator().manual_seed(0))
+    batch = batch.edge_subgraph(perm)  # edges no longer sorted by target
+    x = torch.randn(batch.num_nodes, 3, dtype=torch.float64)
+    kwargs = typed_kwargs(conv, batch, static=False)
+    out = conv(x, batch.edge_index, batch.edge_weight.double(), **kwargs)
+    expected = reference_conv(conv, x, batch.edge_index, batch.edge_weight, **kwargs)
+    torch.testing.assert_close(out, expected, atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+@pytest.mark.parametrize("layout", ["coo", "csr"])
+def test_sparse_adjacency_matches_the_edge_list(name, layout):
+    skeleton = h36m_skeleton(16)
+    conv = make_conv(name, 3, 4, skeleton)
+    graph = skeleton.to_data("row")  # not symmetric: catches a transposition
+    x = torch.randn(2, 16, 3, dtype=torch.float64)
+    convert = to_torch_coo_tensor if layout == "coo" else to_torch_csr_tensor
+    # Row i (target), column j (source): PyG's transposed adjacency.
+    adj_t = convert(graph.edge_index.flip(0), graph.edge_weight.double(), (16, 16))
+    # Typed edge attributes follow the sparse tensor's row-major order, which
+    # is the order of to_data() edges (sorted by target, then source).
+    kwargs = typed_kwargs(conv, graph)
+    out = conv(x, adj_t, **kwargs)
+    expected = conv(x, graph.edge_index, graph.edge_weight.double(), **kwargs)
+    torch.testing.assert_close(out, expected, atol=1e-12, rtol=0)
+    with pytest.raises(ValueError, match="holds the edge weights as its values"):
+        conv(x, adj_t, graph.edge_weight.double(), **kwargs)
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_empty_batches_and_graphs_without_edges_give_empty_outputs(name):
+    skeleton = h36m_skeleton(16)
+    conv = make_conv(name, 3, 4, skeleton)
+    graph = skeleton.to_data()
+    kwargs = typed_kwargs(conv, graph)
+    empty = torch.zeros(0, 16, 3, dtype=torch.float64)
+    assert conv(empty, graph.edge_index, **kwargs).shape == (0, 16, 4)
+    no_edges = torch.zeros(2, 0, dtype=torch.long)
+    edge_kwargs = {key: value[:0] for key, value in kwargs.items()}
+    node_kwargs = {"node_type": graph.node_type} if "node" in conv.weight_index else {}
+    x = torch.randn(16, 3, dtype=torch.float64)
+    out = conv(x, no_edges, **edge_kwargs, **node_kwargs)
+    expected = conv.bias.expand(16, 4) if conv.bias is not None else 0
+    torch.testing.assert_close(out, expected)
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_cached_graph_gives_the_same_output_and_refuses_another_graph(name):
+    skeleton = h36m_skeleton(16)
+    conv = make_conv(name, 3, 4, skeleton)
+    cached = make_conv(name, 3, 4, skeleton)
+    cached.cached = True
+    graph = skeleton.to_data()
+    kwargs = typed_kwargs(conv, graph)
+    x = torch.randn(5, 16, 3, dtype=torch.float64)
+    for _ in range(2):
+        out = cached(x, graph.edge_index, graph.edge_weight.double(), **kwargs)
+        torch.testing.assert_close(
+            out, conv(x, graph.edge_index, graph.edge_weight.double(), **kwargs)
+        )
+    assert cached._cached_graph is not None
+    other = h36m_skeleton(17).to_data()
+    with pytest.raises(ValueError, match="the graph of a cached layer must not"):
+        cached(
+            torch.randn(2, 17, 3, dtype=torch.float64),
+            other.edge_index,
+            **typed_kwargs(cached, other),
+        )
+    cached.float()  # moving the layer drops the cache with its tensors
+    assert cached._cached_graph is None
+    learnable = graph.edge_weight.float().requires_grad_()
+    with pytest.raises(ValueError, match="cannot learn them"):
+        cached(x.float(), graph.edge_index, learnable, **kwargs)
+
+
+class TargetTypedMessageConv(WeightShareConv):
+    """A user's own layer: the matrix of the target node, applied to every
+    message (post-aggregation written the slow way)."""
+
+    weight_index = "target_node"
+
+    def __init__(self, in_channels, out_channels, num_node_types):
+        super().__init__(in_channels, out_channels, num_node_types)
+
+    def forward(self, x, edge_index, edge_weight=None, node_type=None):
+        graph = self.prepare_graph(x, edge_index, edge_weight, node_type)
+        return self.propagate_graph(graph, x=x)
+
+    def message(self, x_j, edge_weight, type_index, edge_index_i):
+        target_type = type_index.index_select(0, edge_index_i)
+        return edge_weight.view(-1, 1) * self.typed_transform(
+            x_j, self.weight, target_type
+        )
+
+
+def test_reference_checks_a_users_own_subclass():
+    conv = TargetTypedMessageConv(3, 4, num_node_types=9).double()
+    graph = TREE.to_data()
+    x = torch.randn(9, 3, dtype=torch.float64)
+    out = conv(x, graph.edge_index, node_type=graph.node_type)
+    torch.testing.assert_close(
+        out, reference_conv(conv, x, graph.edge_index), atol=1e-12, rtol=0
+    )
+    post = PostAggConv(3, 4, num_node_types=9, decouple=False).double()
+    post.load_state_dict(conv.state_dict())
+    torch.testing.assert_close(post(x, graph.edge_index), out, atol=1e-12, rtol=0)
+
+
+def test_num_nodes_still_works_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match="now called num_node_types"):
+        conv = PreAggConv(2, 3, num_nodes=16)
+    assert conv.num_node_types == 16 and conv.weight.shape == (16, 2, 3)
+
+
+def test_rejects_features_of_another_dtype():
+    conv = PreAggConv(2, 3, num_node_types=16)
+    graph = h36m_skeleton(16).to_data()
+    with pytest.raises(ValueError, match=r"has torch.float32 weights but got x of "):
+        conv(torch.randn(4, 16, 2, dtype=torch.float16), graph.edge_index)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("name", VARIANTS)
+@pytest.mark.parametrize("static", [True, False], ids=["static", "flat"])
+def test_cuda_never_synchronizes(name, static):
+    # The uneven types of a flat batch too: no value is read back.
+    skeleton = h36m_skeleton(16)
+    conv = make_conv(name, 4, 5, skeleton, dtype=torch.float32).cuda()
+    batch = Batch.from_data_list([skeleton.to_data()] * 3).cuda()
+    x = torch.randn((3, 16, 4) if static else (48, 4), device="cuda")
+    graph = batch if not static else skeleton.to_data().cuda()
+    kwargs = typed_kwargs(conv, graph, static)
+    conv(x, graph.edge_index, graph.edge_weight, **kwargs)  # warm-up
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        conv(x, graph.edge_index, graph.edge_weight, **kwargs).sum().backward()
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+
+
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 @pytest.mark.parametrize("name", VARIANTS)
 @pytest.mark.parametrize("static", [True, False], ids=["static", "flat"])
