@@ -24,9 +24,15 @@ def bench_convs():
 
 def test_every_scheme_is_measured_against_every_reference(bench_convs, capsys):
     arguments = "--batch-size 4 --channels 8 --rounds 1 --min-run-time 0.001"
-    rows = bench_convs.main([*arguments.split(), "--sgemm-size", "64"])
-    assert list(rows) == list(bench_convs.SCHEMES)
-    for row in rows.values():
+    large = "--large-graph --large-nodes 300 --large-channels 8 --large-rounds 1"
+    rows = bench_convs.main([*arguments.split(), "--sgemm-size", "64", *large.split()])
+    assert list(rows["static"]) == list(bench_convs.SCHEMES)
+    for row in rows["static"].values():
         assert all(math.isfinite(value) and value > 0 for value in row.values())
+    references = {reference for _, reference in rows["large_graph"]}
+    assert references == {"HeteroLinear+propagate", "RGCNConv", "FastRGCNConv"}
+    for row in rows["large_graph"].values():
+        assert all(value > 0 for value in row.values())
     printed = capsys.readouterr().out
-    assert "pre-agg (decoupled)" in printed and "vs naive" in printed
+    assert "pre-agg (decoupled)" in printed and "vs 0.1" in printed
+    assert "vs PyG, scatter" in printed
