@@ -79,6 +79,8 @@ nitpick_ignore = [
     ("py:class", "array-like"),
     # NumPy documents ArrayLike as data, and signatures link it as a class.
     ("py:class", "numpy.typing.ArrayLike"),
+    # PyG's Adj names torch_sparse's SparseTensor, optional and undocumented.
+    ("py:class", "torch_geometric.typing.SparseTensor"),
 ]
 
 # -- intersphinx -------------------------------------------------------------

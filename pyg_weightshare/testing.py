@@ -36,7 +36,7 @@ def reference_conv(
         \hat{a}_{ij} \, \mathbf{x}_j \mathbf{W}_{k(i, j)} + \mathbf{b},
 
     with :math:`k(i, j)` read from the layer's declared
-    :attr:`~WeightShareConv.weight_index` and decoupled self-loops
+    :obj:`weight_index` and decoupled self-loops
     (:math:`j = i`) taking :obj:`self_weight` of the node's type (Eqs.
     3-11), by explicit loops over target nodes :math:`i` and their
     in-neighbours :math:`j`, in float64. Any subclass of

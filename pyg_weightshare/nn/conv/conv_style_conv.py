@@ -21,7 +21,7 @@ class ConvStyleConv(WeightShareConv):
     :meth:`~pyg_weightshare.Skeleton.to_data`). Self-loops are decoupled by
     definition. Edge weights default as in :class:`FullShareConv`. The
     messages are aggregated into one slot per displacement class
-    (:meth:`aggregate`), which :meth:`update` multiplies by the three
+    (:obj:`aggregate`), which :obj:`update` multiplies by the three
     matrices in one product.
 
     Weights: :obj:`weight` :math:`[D, C_{in}, C_{out}]`, :math:`D` =

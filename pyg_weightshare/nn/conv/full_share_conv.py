@@ -26,7 +26,7 @@ class FullShareConv(WeightShareConv):
     its self-loops, as :meth:`~pyg_weightshare.Skeleton.to_data` graphs do).
 
     The neighbours and, when decoupled, the self-loops are aggregated into
-    two slots (:meth:`aggregate`); :meth:`update` multiplies them by
+    two slots (:obj:`aggregate`); :obj:`update` multiplies them by
     :math:`\mathbf{W}` and :math:`\mathbf{S}` in one product.
 
     Weights: :obj:`weight` :math:`[1, C_{in}, C_{out}]`

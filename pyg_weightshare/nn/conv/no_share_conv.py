@@ -20,7 +20,7 @@ class NoShareConv(WeightShareConv):
     pair in :math:`\hat{\mathcal{N}}(i)` (:math:`J + 2E`, 46 for the 16-joint
     skeleton), never a dense :math:`J \times J` grid. Self-loops are decoupled
     by definition. Edge weights default as in :class:`FullShareConv`. The
-    edge-typed products happen in :meth:`message`, one batched product over
+    edge-typed products happen in :obj:`message`, one batched product over
     the edges.
 
     Weights: :obj:`weight` :math:`[T, C_{in}, C_{out}]` with :math:`T` =

@@ -3,7 +3,7 @@ from torch_geometric.typing import Adj, OptTensor
 
 from pyg_weightshare.nn.conv.weight_share_conv import (
     WeightShareConv,
-    resolve_num_node_types,
+    _resolve_num_node_types,
 )
 
 
@@ -81,7 +81,7 @@ class PreAggConv(WeightShareConv):
         num_nodes: int | None = None,
         **kwargs,
     ) -> None:
-        self.num_node_types = resolve_num_node_types(
+        self.num_node_types = _resolve_num_node_types(
             "PreAggConv", num_node_types, num_nodes
         )
         num_types = self.num_node_types

@@ -10,22 +10,22 @@ and differ only in the index :math:`k(i, j)` of the weight matrix of each
 edge, which each layer declares as its :attr:`WeightShareConv.weight_index`.
 The layers put the products where PyTorch Geometric puts them:
 
-* weights of the *source* node before :meth:`propagate`, as
+* weights of the *source* node before :obj:`propagate`, as
   :class:`~torch_geometric.nn.conv.GCNConv` applies its :obj:`lin`
   (:class:`PreAggConv`);
-* weights of the *edge* in :meth:`message` (:class:`NoShareConv`);
-* weights of the *target* node, or shared ones, in :meth:`update`, after an
-  :meth:`aggregate` that keeps one *slot* per weight matrix of the target
+* weights of the *edge* in :obj:`message` (:class:`NoShareConv`);
+* weights of the *target* node, or shared ones, in :obj:`update`, after an
+  :obj:`aggregate` that keeps one *slot* per weight matrix of the target
   (:class:`FullShareConv`, :class:`PostAggConv`, :class:`ConvStyleConv`): the
   decoupled self-loop of Eqs. 9-11 is one more slot, with
   :math:`\\mathbf{S}`.
 
 The layout of :obj:`x` is an execution choice, not a branch in the hooks:
-:meth:`propagate` gathers and scatters along :obj:`node_dim=-2`, so it serves
+:obj:`propagate` gathers and scatters along :obj:`node_dim=-2`, so it serves
 a flat PyG batch :math:`[N, C]` and a static batch :math:`[B, J, C]` of one
 small graph alike. For the static layout the graph is a dense
 :math:`[J S, J]` operator (one row per target node and slot) applied by
-:meth:`message_and_aggregate` in one batched product.
+:obj:`message_and_aggregate` in one batched product.
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ TYPED_ATTRIBUTES: dict[str, str | None] = {
     "edge_type": "edge_type",
 }
 
-#: Flat layout: aggregation over target-sorted edges with
-#: :func:`torch_scatter.segment_csr` (when torch-scatter is installed) instead
+#: In the flat layout, aggregation over target-sorted edges with
+#: :obj:`torch_scatter.segment_csr` (when torch-scatter is installed) instead
 #: of PyG's scatter. Read at every call, so tests and benchmarks can switch
 #: it. Under :func:`torch.compile`, which cannot trace torch-scatter's
 #: kernels, the layers use PyG's scatter.
@@ -70,32 +70,30 @@ USE_SEGMENT_CSR = segment_csr is not None
 
 class PreparedGraph(NamedTuple):
     r"""What a layer derives from its graph inputs: validated, normalised and,
-    with :obj:`cached=True`, computed once.
+    with :obj:`cached=True`, computed once."""
 
-    Attributes:
-        num_nodes: Number of nodes :math:`N` (:math:`J` for a static batch).
-        edge_index: :math:`[2, E]`, sorted by target (and slot) when
-            :obj:`target_ptr` is set.
-        edge_weight: :math:`\hat{a}` per edge; decoupled self-loops zeroed.
-        type_index: The layer's typed attribute (per node or per edge), or
-            :obj:`None` for joint order / shared weights.
-        slot: The weight slot of each edge (:obj:`None` for one slot).
-        self_loop_weight: :math:`\hat{a}_{ii}` per node, for a decoupled
-            self-loop applied outside the aggregation (pre-aggregation).
-        operator: Static layout: the dense :math:`[N S, N]` aggregation
-            operator (row :math:`i S + s`: target :math:`i`, slot :math:`s`).
-        target_ptr: Flat layout with :func:`torch_scatter.segment_csr`: the
-            CSR pointer of the edges sorted by target and slot.
-    """
-
+    #: Number of nodes :math:`N` (:math:`J` for a static batch).
     num_nodes: int
-    edge_index: Tensor
-    edge_weight: Tensor
-    type_index: OptTensor
-    slot: OptTensor
-    self_loop_weight: OptTensor
-    operator: OptTensor
-    target_ptr: OptTensor
+    #: :math:`[2, E]`, sorted by target (and slot) when :obj:`target_ptr` is
+    #: set.
+    edge_index: torch.Tensor
+    #: :math:`\hat{a}` per edge, decoupled self-loops zeroed when applied
+    #: apart (pre-aggregation).
+    edge_weight: torch.Tensor
+    #: The layer's typed attribute (per node or per edge), or :obj:`None` for
+    #: joint order or shared weights.
+    type_index: torch.Tensor | None
+    #: The weight slot of each edge (:obj:`None` for one slot).
+    slot: torch.Tensor | None
+    #: :math:`\hat{a}_{ii}` per node, for a decoupled self-loop applied in
+    #: :obj:`update` (pre-aggregation).
+    self_loop_weight: torch.Tensor | None
+    #: In the static layout, the dense :math:`[N S, N]` aggregation operator
+    #: (row :math:`i S + s` for target :math:`i` and slot :math:`s`).
+    operator: torch.Tensor | None
+    #: In the flat layout with :obj:`torch_scatter.segment_csr`, the CSR
+    #: pointer of the edges sorted by target and slot.
+    target_ptr: torch.Tensor | None
 
 
 class WeightShareConv(MessagePassing):
@@ -104,8 +102,8 @@ class WeightShareConv(MessagePassing):
     Holds :obj:`weight` :math:`[T, C_{in}, C_{out}]`, the optional decoupled
     :obj:`self_weight` :math:`[T_{self}, C_{in}, C_{out}]` and :obj:`bias`
     :math:`[C_{out}]`, validates the inputs and prepares the graph (see
-    :class:`PreparedGraph`); subclasses declare :attr:`weight_index`, call
-    :meth:`prepare_graph` and :meth:`propagate_graph` in :meth:`forward`, and
+    :class:`~pyg_weightshare.nn.conv.weight_share_conv.PreparedGraph`); subclasses declare :attr:`weight_index`, call
+    :meth:`prepare_graph` and :meth:`propagate_graph` in :obj:`forward`, and
     put their products in the message passing hooks, which may take any name
     of :attr:`propagate_type` (and :obj:`x_i`, :obj:`x_j` and PyG's special
     arguments such as :obj:`edge_index_i`).
@@ -127,7 +125,7 @@ class WeightShareConv(MessagePassing):
             detected. Flat batches, whose graph changes from batch to batch,
             are prepared at every call, and so is every call under
             :func:`torch.compile`, which fuses the preparation into the
-            graph. Moving the layer (:meth:`to`) clears the cache.
+            graph. Moving the layer (:obj:`to`) clears the cache.
             (default: :obj:`False`)
         **kwargs (optional): Additional arguments of
             :class:`torch_geometric.nn.conv.MessagePassing`.
@@ -142,7 +140,7 @@ class WeightShareConv(MessagePassing):
     #: Hyper-parameters shown by :meth:`__repr__` after the channel sizes.
     repr_options: ClassVar[tuple[str, ...]] = ()
     #: What :meth:`propagate_graph` hands to the hooks, each taking what it
-    #: names (read by PyG to generate :meth:`propagate`).
+    #: names (read by PyG to generate :obj:`propagate`).
     propagate_type: ClassVar[dict[str, type]] = {
         "x": Tensor,
         "x_self": OptTensor,
@@ -209,9 +207,10 @@ class WeightShareConv(MessagePassing):
 
     @property
     def num_slots(self) -> int:
-        """Slots of the aggregation: 1, one more for a decoupled self-loop
-        aggregated with the neighbours (not pre-aggregation, which applies it
-        in :meth:`update`), and one per displacement class."""
+        """How many slots the aggregation fills per node. One, plus one for a
+        decoupled self-loop aggregated with the neighbours (not in
+        pre-aggregation, which applies it in :obj:`update`), or one per
+        displacement class."""
         return 1
 
     # Graph preparation -------------------------------------------------------
@@ -231,7 +230,7 @@ class WeightShareConv(MessagePassing):
         when the graph holds its self-loops, as :meth:`Skeleton.to_data`
         graphs do. Self-loops are never added, since typed edge attributes
         must stay aligned with the edges. A sparse :obj:`edge_index`
-        (:class:`torch_sparse.SparseTensor` or a :obj:`torch.sparse` tensor,
+        (:obj:`torch_sparse.SparseTensor` or a :obj:`torch.sparse` tensor,
         the transposed adjacency as in PyG) holds :math:`\hat{a}` as its
         values, and typed edge attributes follow its row-major order."""
         self._check_features(x)
@@ -401,10 +400,10 @@ class WeightShareConv(MessagePassing):
     # Message passing ---------------------------------------------------------
 
     def propagate_graph(self, graph: PreparedGraph, **kwargs: Tensor) -> Tensor:
-        r"""Runs :meth:`propagate` on a prepared graph: for the static layout,
-        its fused path (:meth:`message_and_aggregate`, then :meth:`update`)
-        with the dense operator, otherwise gather, :meth:`message`,
-        :meth:`aggregate` and :meth:`update` over the edges."""
+        r"""Runs :obj:`propagate` on a prepared graph: for the static layout,
+        its fused path (:obj:`message_and_aggregate`, then :obj:`update`)
+        with the dense operator, otherwise gather, :obj:`message`,
+        :obj:`aggregate` and :obj:`update` over the edges."""
         kwargs = {
             "x_self": None,
             "edge_weight": graph.edge_weight,
@@ -435,7 +434,7 @@ class WeightShareConv(MessagePassing):
     ) -> Tensor:
         r"""Sums the messages of each target node into its slots,
         :math:`[\dots, N, S C]`, with PyG's scatter or, over edges sorted by
-        target and slot, :func:`torch_scatter.segment_csr`."""
+        target and slot, :obj:`torch_scatter.segment_csr`."""
         if target_ptr is not None:
             out = segment_csr(inputs, target_ptr)
         else:
@@ -459,7 +458,7 @@ class WeightShareConv(MessagePassing):
 
         A static batch :math:`[B, R, C]` takes one batched product over the
         row axis; flat rows :math:`[R, C]`
-        :func:`~pyg_weightshare.nn.typed_matmul`."""
+        :func:`~pyg_weightshare.typed_matmul`."""
         if weight.size(0) == 1:
             return x @ weight[0]
         if x.dim() == 2:
@@ -484,7 +483,7 @@ class WeightShareConv(MessagePassing):
         )
 
 
-def resolve_num_node_types(
+def _resolve_num_node_types(
     owner: str, num_node_types: int | None, num_nodes: int | None
 ) -> int:
     """:obj:`num_node_types`, or the deprecated name :obj:`num_nodes`."""
