@@ -102,8 +102,8 @@ class WeightShareConv(MessagePassing):
     Holds :obj:`weight` :math:`[T, C_{in}, C_{out}]`, the optional decoupled
     :obj:`self_weight` :math:`[T_{self}, C_{in}, C_{out}]` and :obj:`bias`
     :math:`[C_{out}]`, validates the inputs and prepares the graph (see
-    :class:`~pyg_weightshare.nn.conv.weight_share_conv.PreparedGraph`); subclasses declare :attr:`weight_index`, call
-    :meth:`prepare_graph` and :meth:`propagate_graph` in :obj:`forward`, and
+    :class:`~pyg_weightshare.nn.conv.weight_share_conv.PreparedGraph`);
+    subclasses declare :attr:`weight_index`, call :meth:`prepare_graph` and :meth:`propagate_graph` in :obj:`forward`, and
     put their products in the message passing hooks, which may take any name
     of :attr:`propagate_type` (and :obj:`x_i`, :obj:`x_j` and PyG's special
     arguments such as :obj:`edge_index_i`).
