@@ -103,10 +103,11 @@ class WeightShareConv(MessagePassing):
     :obj:`self_weight` :math:`[T_{self}, C_{in}, C_{out}]` and :obj:`bias`
     :math:`[C_{out}]`, validates the inputs and prepares the graph (see
     :class:`~pyg_weightshare.nn.conv.weight_share_conv.PreparedGraph`);
-    subclasses declare :attr:`weight_index`, call :meth:`prepare_graph` and :meth:`propagate_graph` in :obj:`forward`, and
-    put their products in the message passing hooks, which may take any name
-    of :attr:`propagate_type` (and :obj:`x_i`, :obj:`x_j` and PyG's special
-    arguments such as :obj:`edge_index_i`).
+    subclasses declare :attr:`weight_index`, call :meth:`prepare_graph` and
+    :meth:`propagate_graph` in :obj:`forward`, and put their products in the
+    message passing hooks, which may take any name of :attr:`propagate_type`
+    (and :obj:`x_i`, :obj:`x_j` and PyG's special arguments such as
+    :obj:`edge_index_i`).
 
     Args:
         in_channels (int): Size of each input feature :math:`C_{in}`.
