@@ -64,7 +64,7 @@ def recipe_note(config: TrainConfig) -> str:
         f"lr {config.lr:g}",
     ]
     if config.stride > 1:
-        parts.append(f"every {config.stride}th training pose")
+        parts.append(f"1 in {config.stride} training poses")
     if config.dropout:
         parts.append(f"dropout {config.dropout:g}")
     if config.non_local:

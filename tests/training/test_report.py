@@ -62,6 +62,9 @@ def test_default_run_names_the_synthetic_data_and_the_recipe(
     assert stored["recipe"]["name"] == "demo"
     assert stored["recipe"]["epochs"] == EPOCHS
     assert stored["recipe"]["stride"] == 4
+    assert stored["recipe"]["description"] == (
+        f"recipe demo, {EPOCHS} epochs, batch 256, lr 0.001, 1 in 4 training poses"
+    )
     assert stored["best_epoch"] == 2
 
     markdown = (out / "evaluation.md").read_text()
