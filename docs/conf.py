@@ -32,6 +32,9 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
+    # Ships MathJax 3 into _static/mathjax: the pages render their equations
+    # without any network (tests/docs/test_offline.py checks every page).
+    "sphinx-mathjax-offline",
 ]
 
 exclude_patterns = ["_build", "api/generated/*.rst.tmp"]

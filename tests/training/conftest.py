@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from pyg_weightshare.datasets import synthesize_h36m
@@ -24,3 +26,19 @@ def tiny_data(tmp_path_factory):
     root = tmp_path_factory.mktemp("h36m")
     synthesize_h36m(root, frames=12, seed=3, detections="cpn_ft_h36m_dbb")
     return root
+
+
+@pytest.fixture
+def saved_figures(monkeypatch):
+    """The matplotlib figures saved during a test, by file name."""
+    from matplotlib.figure import Figure
+
+    figures = {}
+    save = Figure.savefig
+
+    def record(figure, path, *args, **kwargs):
+        figures[Path(path).name] = figure
+        save(figure, path, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", record)
+    return figures
