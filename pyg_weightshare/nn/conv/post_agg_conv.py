@@ -24,7 +24,10 @@ class PostAggConv(WeightShareConv):
     :math:`\mathbf{x}^{\prime}_i = (\sum_{j \in \hat{\mathcal{N}}(i)}
     \hat{a}_{ij} \mathbf{x}_j) \mathbf{W}_{\tau(i)} + \mathbf{b}` otherwise,
     where :math:`\tau(i)` is the type (joint id) of node :math:`i`. Edge
-    weights default as in :class:`FullShareConv`.
+    weights default as in :class:`FullShareConv`. The neighbours and the
+    decoupled self-loop are aggregated into two slots (:obj:`aggregate`);
+    :obj:`update` applies :math:`\mathbf{W}_{\tau(i)}` and
+    :math:`\mathbf{S}_{\tau(i)}` in one product per target node.
 
     Weights: :obj:`weight` :math:`[T, C_{in}, C_{out}]`, :obj:`self_weight`
     :math:`[T, C_{in}, C_{out}]` (or :obj:`None`), :obj:`bias`

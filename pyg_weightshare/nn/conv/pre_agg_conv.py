@@ -24,7 +24,11 @@ class PreAggConv(WeightShareConv):
     \hat{a}_{ij} \mathbf{x}_j \mathbf{W}_{\tau(j)} + \mathbf{b}` otherwise,
     where :math:`\tau(j)` is the type (joint id) of node :math:`j`. The
     decoupled variant is the paper's best scheme. Edge weights default as in
-    :class:`FullShareConv`.
+    :class:`FullShareConv`. As :class:`~torch_geometric.nn.conv.GCNConv`
+    applies its :obj:`lin`, the source-typed products happen before
+    :obj:`propagate`; the decoupled self-loop's message
+    :math:`\hat{a}_{ii} \mathbf{x}_i \mathbf{S}_{\tau(i)}` is computed with
+    them and joins the aggregation.
 
     Weights: :obj:`weight` :math:`[T, C_{in}, C_{out}]`, :obj:`self_weight`
     :math:`[T, C_{in}, C_{out}]` (or :obj:`None`), :obj:`bias`
@@ -98,17 +102,16 @@ class PreAggConv(WeightShareConv):
         node_type: OptTensor = None,
     ) -> Tensor:
         graph = self.prepare_graph(x, edge_index, edge_weight, node_type)
-        source_transformed = self.typed_transform(x, self.weight, graph.type_index)
-        return self.propagate_graph(graph, x=source_transformed, x_self=x)
-
-    def update(
-        self,
-        inputs: Tensor,
-        x_self: Tensor,
-        type_index: OptTensor,
-        self_loop_weight: OptTensor,
-    ) -> Tensor:
+        type_index = graph.type_index
+        source_transformed = self.typed_transform(x, self.weight, type_index)
+        self_message = None
         if self.self_weight is not None:
-            self_loops = self.typed_transform(x_self, self.self_weight, type_index)
-            inputs = inputs + self_loop_weight.view(-1, 1) * self_loops
+            self_message = self.typed_transform(
+                x, self.self_weight, type_index, graph.self_loop_weight
+            )
+        return self.propagate_graph(
+            graph, x=source_transformed, self_message=self_message
+        )
+
+    def update(self, inputs: Tensor) -> Tensor:
         return self.add_bias(inputs)

@@ -144,7 +144,7 @@ class WeightShareConv(MessagePassing):
     #: names (read by PyG to generate :obj:`propagate`).
     propagate_type: ClassVar[dict[str, type]] = {
         "x": Tensor,
-        "x_self": OptTensor,
+        "self_message": OptTensor,
         "edge_weight": Tensor,
         "slot": OptTensor,
         "target_ptr": OptTensor,
@@ -406,7 +406,7 @@ class WeightShareConv(MessagePassing):
         with the dense operator, otherwise gather, :obj:`message`,
         :obj:`aggregate` and :obj:`update` over the edges."""
         kwargs = {
-            "x_self": None,
+            "self_message": None,
             "edge_weight": graph.edge_weight,
             "slot": graph.slot,
             "target_ptr": graph.target_ptr,
@@ -431,11 +431,14 @@ class WeightShareConv(MessagePassing):
         index: Tensor,
         slot: OptTensor,
         target_ptr: OptTensor,
+        self_message: OptTensor,
         dim_size: int | None = None,
     ) -> Tensor:
         r"""Sums the messages of each target node into its slots,
         :math:`[\dots, N, S C]`, with PyG's scatter or, over edges sorted by
-        target and slot, :obj:`torch_scatter.segment_csr`."""
+        target and slot, :obj:`torch_scatter.segment_csr`. A decoupled
+        self-loop's message computed apart (:obj:`self_message`) joins the
+        sum."""
         if target_ptr is not None:
             out = segment_csr(inputs, target_ptr)
         else:
@@ -443,29 +446,42 @@ class WeightShareConv(MessagePassing):
                 index = index * self.num_slots + slot
             size = dim_size * self.num_slots
             out = scatter(inputs, index, self.node_dim, size, reduce="sum")
-        return out.view(*out.shape[:-2], dim_size, self.num_slots * inputs.size(-1))
+        out = out.view(*out.shape[:-2], dim_size, self.num_slots * inputs.size(-1))
+        return out if self_message is None else out + self_message
 
-    def message_and_aggregate(self, adj_t: Tensor, x: Tensor) -> Tensor:
+    def message_and_aggregate(
+        self, adj_t: Tensor, x: Tensor, self_message: OptTensor
+    ) -> Tensor:
         r"""The static layout's aggregation: the dense :math:`[N S, N]`
-        operator times every graph of the batch, :math:`[B, N, S C]`."""
+        operator times every graph of the batch, :math:`[B, N, S C]`, plus
+        :obj:`self_message` in the same batched product."""
+        if self_message is not None:
+            return torch.baddbmm(self_message, adj_t.expand(x.size(0), -1, -1), x)
         out = torch.matmul(adj_t, x)
         return out.view(*out.shape[:-2], adj_t.size(-1), self.num_slots * x.size(-1))
 
     @staticmethod
-    def typed_transform(x: Tensor, weight: Tensor, type_index: OptTensor) -> Tensor:
-        r""":math:`\mathbf{x}_r \mathbf{W}_{t(r)}` for every row :math:`r` of
-        the node (or edge) axis :math:`-2`, with one matrix per type
-        (:obj:`type_index` :obj:`None`: the row number) or one shared matrix.
+    def typed_transform(
+        x: Tensor, weight: Tensor, type_index: OptTensor, row_scale: OptTensor = None
+    ) -> Tensor:
+        r""":math:`s_r \mathbf{x}_r \mathbf{W}_{t(r)}` for every row :math:`r`
+        of the node (or edge) axis :math:`-2`, with one matrix per type
+        (:obj:`type_index` :obj:`None`: the row number) or one shared matrix,
+        and an optional scale :math:`s_r` per row (:obj:`row_scale`).
 
         A static batch :math:`[B, R, C]` takes one batched product over the
-        row axis; flat rows :math:`[R, C]`
-        :func:`~pyg_weightshare.typed_matmul`."""
-        if weight.size(0) == 1:
-            return x @ weight[0]
-        if x.dim() == 2:
-            return typed_matmul(x, weight, type_index)
+        row axis (the scale folded into the matrices); flat rows
+        :math:`[R, C]` :func:`~pyg_weightshare.typed_matmul`."""
+        if x.dim() == 2 or (weight.size(0) == 1 and row_scale is None):
+            if weight.size(0) == 1:
+                out = x @ weight[0]
+            else:
+                out = typed_matmul(x, weight, type_index)
+            return out if row_scale is None else row_scale.view(-1, 1) * out
         if type_index is not None:
             weight = weight.index_select(0, type_index)
+        if row_scale is not None:
+            weight = row_scale.view(-1, 1, 1) * weight
         return torch.bmm(x.transpose(0, 1), weight).transpose(0, 1)
 
     def add_bias(self, out: Tensor) -> Tensor:
