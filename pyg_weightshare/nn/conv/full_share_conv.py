@@ -1,4 +1,3 @@
-import torch
 from torch import Tensor
 from torch_geometric.typing import Adj, OptTensor
 
@@ -77,18 +76,17 @@ class FullShareConv(WeightShareConv):
             in_channels, out_channels, 1, int(decouple), bias, cached, **kwargs
         )
 
-    @property
-    def num_slots(self) -> int:
-        return 1 + self.decouple
-
     def forward(
         self, x: Tensor, edge_index: Adj, edge_weight: OptTensor = None
     ) -> Tensor:
         graph = self.prepare_graph(x, edge_index, edge_weight)
-        return self.propagate_graph(graph, x=x)
+        transformed = self.typed_transform(x, self.weight, None)
+        self_message = None
+        if self.self_weight is not None:
+            self_message = self.typed_transform(
+                x, self.self_weight, None, graph.self_loop_weight
+            )
+        return self.propagate_graph(graph, x=transformed, self_message=self_message)
 
     def update(self, inputs: Tensor) -> Tensor:
-        weight = self.weight[0]
-        if self.self_weight is not None:
-            weight = torch.cat([weight, self.self_weight[0]])
-        return self.add_bias(inputs @ weight)
+        return self.add_bias(inputs)

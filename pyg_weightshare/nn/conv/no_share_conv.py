@@ -1,3 +1,4 @@
+import torch
 from torch import Tensor
 from torch_geometric.typing import Adj, OptTensor
 
@@ -21,7 +22,8 @@ class NoShareConv(WeightShareConv):
     skeleton), never a dense :math:`J \times J` grid. Self-loops are decoupled
     by definition. Edge weights default as in :class:`FullShareConv`. The
     edge-typed products happen in :obj:`message`, one batched product over
-    the edges.
+    the edges (in the static layout, over edge-major features gathered once,
+    with :obj:`message_and_aggregate`).
 
     Weights: :obj:`weight` :math:`[T, C_{in}, C_{out}]` with :math:`T` =
     :obj:`num_edge_types`, :obj:`bias` :math:`[C_{out}]`.
@@ -88,6 +90,16 @@ class NoShareConv(WeightShareConv):
         return edge_weight.view(-1, 1) * self.typed_transform(
             x_j, self.weight, type_index
         )
+
+    def message_and_aggregate(
+        self, adj_t: Tensor, x: Tensor, edge_index: Tensor, type_index: Tensor
+    ) -> Tensor:
+        # Static layout: the edges' products over edge-major features, then
+        # the weighted incidence of the edges gathers them at their targets.
+        gathered = x.transpose(0, 1).index_select(0, edge_index[0])
+        transformed = torch.bmm(gathered, self.weight.index_select(0, type_index))
+        out = adj_t @ transformed.flatten(1)
+        return out.view(x.size(1), x.size(0), self.out_channels).transpose(0, 1)
 
     def update(self, inputs: Tensor) -> Tensor:
         return self.add_bias(inputs)

@@ -89,7 +89,8 @@ class PreparedGraph(NamedTuple):
     #: :obj:`update` (pre-aggregation).
     self_loop_weight: torch.Tensor | None
     #: In the static layout, the dense :math:`[N S, N]` aggregation operator
-    #: (row :math:`i S + s` for target :math:`i` and slot :math:`s`).
+    #: (row :math:`i S + s` for target :math:`i` and slot :math:`s`), or for
+    #: edge-typed weights the :math:`[N, E]` weighted incidence of the edges.
     operator: torch.Tensor | None
     #: In the flat layout with :obj:`torch_scatter.segment_csr`, the CSR
     #: pointer of the edges sorted by target and slot.
@@ -208,10 +209,9 @@ class WeightShareConv(MessagePassing):
 
     @property
     def num_slots(self) -> int:
-        """How many slots the aggregation fills per node. One, plus one for a
-        decoupled self-loop aggregated with the neighbours (not in
-        pre-aggregation, which applies it in :obj:`update`), or one per
-        displacement class."""
+        """How many slots the aggregation fills per node. One, or one per
+        matrix that :obj:`update` applies to a target (post-aggregation's
+        decoupled self-loop, convolution-style's displacement classes)."""
         return 1
 
     # Graph preparation -------------------------------------------------------
@@ -271,7 +271,7 @@ class WeightShareConv(MessagePassing):
             slot = type_index
 
         operator = target_ptr = None
-        if x.dim() == 3 and self.weight_index != "edge_type":
+        if x.dim() == 3:
             operator = self._operator(edge_index, edge_weight, slot, num_nodes)
         elif x.dim() == 2 and USE_SEGMENT_CSR and not torch.compiler.is_compiling():
             row = (
@@ -391,9 +391,15 @@ class WeightShareConv(MessagePassing):
         slot: OptTensor,
         num_nodes: int,
     ) -> Tensor:
-        r"""The static layout's dense :math:`[N S, N]` aggregation operator,
-        differentiable in :obj:`edge_weight`."""
+        r"""The static layout's dense :math:`[N S, N]` aggregation operator
+        (the :math:`[N, E]` weighted incidence of the edges for edge-typed
+        weights, whose messages differ per edge), differentiable in
+        :obj:`edge_weight`."""
         source, target = edge_index
+        if self.weight_index == "edge_type":
+            column = torch.arange(source.numel(), device=source.device)
+            operator = edge_weight.new_zeros(num_nodes, source.numel())
+            return operator.index_put_((target, column), edge_weight)
         row = target if slot is None else target * self.num_slots + slot
         operator = edge_weight.new_zeros(num_nodes * self.num_slots, num_nodes)
         return operator.index_put_((row, source), edge_weight, accumulate=True)
@@ -417,6 +423,7 @@ class WeightShareConv(MessagePassing):
         if graph.operator is None:
             return self.propagate(graph.edge_index, **kwargs)
         collect = self.inspector.collect_param_data
+        kwargs["edge_index"] = graph.edge_index
         out = self.message_and_aggregate(
             graph.operator, **collect("message_and_aggregate", kwargs)
         )
@@ -452,13 +459,22 @@ class WeightShareConv(MessagePassing):
     def message_and_aggregate(
         self, adj_t: Tensor, x: Tensor, self_message: OptTensor
     ) -> Tensor:
-        r"""The static layout's aggregation: the dense :math:`[N S, N]`
-        operator times every graph of the batch, :math:`[B, N, S C]`, plus
-        :obj:`self_message` in the same batched product."""
-        if self_message is not None:
-            return torch.baddbmm(self_message, adj_t.expand(x.size(0), -1, -1), x)
-        out = torch.matmul(adj_t, x)
-        return out.view(*out.shape[:-2], adj_t.size(-1), self.num_slots * x.size(-1))
+        r"""The static layout's aggregation, :math:`[B, N, S C]`: the dense
+        :math:`[N S, N]` operator times all :math:`B` graphs at once, in one
+        matrix product over node-major memory :math:`[N, B C]` (free when
+        :obj:`x` is node-major, as the layers' static outputs are), plus
+        :obj:`self_message` in the same product."""
+        batch_size, num_nodes, channels = x.shape
+        node_major = x.transpose(0, 1).reshape(num_nodes, batch_size * channels)
+        if self_message is None:
+            out = adj_t @ node_major
+        else:
+            out_features = batch_size * self_message.size(-1)
+            term = self_message.transpose(0, 1).reshape(num_nodes, out_features)
+            out = torch.addmm(term, adj_t, node_major)
+        out = out.view(num_nodes, self.num_slots, batch_size, channels)
+        out = out.permute(2, 0, 1, 3)
+        return out.reshape(batch_size, num_nodes, self.num_slots * channels)
 
     @staticmethod
     def typed_transform(
@@ -469,15 +485,22 @@ class WeightShareConv(MessagePassing):
         (:obj:`type_index` :obj:`None`: the row number) or one shared matrix,
         and an optional scale :math:`s_r` per row (:obj:`row_scale`).
 
+        Flat rows :math:`[R, C]` take :func:`~pyg_weightshare.typed_matmul`.
         A static batch :math:`[B, R, C]` takes one batched product over the
-        row axis (the scale folded into the matrices); flat rows
-        :math:`[R, C]` :func:`~pyg_weightshare.typed_matmul`."""
-        if x.dim() == 2 or (weight.size(0) == 1 and row_scale is None):
-            if weight.size(0) == 1:
-                out = x @ weight[0]
-            else:
-                out = typed_matmul(x, weight, type_index)
+        row axis (the scale folded into the matrices), whose output is a
+        :math:`[B, R, O]` view of row-major memory :math:`[R, B, O]`; a shared
+        matrix keeps the memory order of :obj:`x`."""
+        if x.dim() == 2:
+            out = (
+                x @ weight[0]
+                if weight.size(0) == 1
+                else typed_matmul(x, weight, type_index)
+            )
             return out if row_scale is None else row_scale.view(-1, 1) * out
+        if weight.size(0) == 1 and row_scale is None:
+            if x.is_contiguous():
+                return x @ weight[0]
+            return (x.transpose(0, 1) @ weight[0]).transpose(0, 1)
         if type_index is not None:
             weight = weight.index_select(0, type_index)
         if row_scale is not None:
@@ -485,10 +508,7 @@ class WeightShareConv(MessagePassing):
         return torch.bmm(x.transpose(0, 1), weight).transpose(0, 1)
 
     def add_bias(self, out: Tensor) -> Tensor:
-        """The output, contiguous, plus :obj:`bias` (in place: no hook saves
-        its output for the backward pass)."""
-        out = out.contiguous()
-        return out if self.bias is None else out.add_(self.bias)
+        return out if self.bias is None else out + self.bias
 
     def __repr__(self) -> str:
         options = "".join(

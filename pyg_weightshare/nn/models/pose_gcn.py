@@ -41,7 +41,11 @@ class _ConvBlock(torch.nn.Module):
 
     def forward(self, x: Tensor, graph: _Graph, edge_weight: Tensor) -> Tensor:
         x = self.conv(x, graph.edge_index, edge_weight, **graph.typed)
-        x = self.norm(x.reshape(-1, x.size(-1))).view(x.shape).relu()
+        # Statistics over every joint of the batch, read node by node: the
+        # memory order of the layers' static outputs, so no copy is made.
+        node_major = x.transpose(0, -2)
+        x = self.norm(node_major.reshape(-1, x.size(-1))).view(node_major.shape)
+        x = x.transpose(0, -2).relu()
         return F.dropout(x, self.dropout, self.training)
 
 
@@ -282,7 +286,7 @@ class PoseGCN(torch.nn.Module):
         out = self.output_conv(x, graph.edge_index, edge_weight[-1], **graph.typed)
         if self.root_relative:
             out = self._in_static_layout(self._subtract_root, out, graph.dense_index)
-        return out
+        return out.contiguous()  # poses in their usual memory order
 
     def _check_input(self, x: Tensor) -> None:
         if x.dim() not in (2, 3):
