@@ -54,7 +54,7 @@ def write_report(
     report = {
         "scheme": config.scheme,
         "decouple": config.decouple,
-        "hidden": config.hidden,
+        "hidden_channels": config.hidden_channels,
         "parameters": num_parameters,
         "selection": selection_note(config),
         "best_epoch": best_epoch,
@@ -63,8 +63,8 @@ def write_report(
     }
     (out / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / "evaluation.md").write_text(
-        f"# {config.scheme} (decouple={config.decouple}, {config.hidden} channels, "
-        f"{num_parameters:,} parameters)\n\n"
+        f"# {config.scheme} (decouple={config.decouple}, "
+        f"{config.hidden_channels} channels, {num_parameters:,} parameters)\n\n"
         f"Test subjects S9 S11, model of epoch {best_epoch} "
         f"({selection_note(config)}). Errors in mm.\n\n"
         + markdown_table(test, baseline)

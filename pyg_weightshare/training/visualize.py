@@ -23,7 +23,7 @@ def visualize_checkpoint(
     import matplotlib.pyplot as plt
 
     from pyg_weightshare.datasets import ACTIONS
-    from pyg_weightshare.training.trainer import predict, restore
+    from pyg_weightshare.training.evaluation import predict, restore
 
     model, dataset, _ = restore(checkpoint_path, data_dir)
     test = dataset.test
