@@ -160,14 +160,16 @@ def add_config_arguments(
 
 
 def _given_settings(args: argparse.Namespace) -> dict[str, Any]:
-    names = {field.name for field in dataclasses.fields(TrainConfig)}
+    """The :class:`TrainConfig` options given on the command line, but the
+    run directory."""
+    names = {field.name for field in dataclasses.fields(TrainConfig)} - {"out"}
     return {name: value for name, value in vars(args).items() if name in names}
 
 
 def _config(args: argparse.Namespace) -> TrainConfig:
     """The run's configuration: the given options, and for a resumed run
     the saved settings for the options not given."""
-    given = _given_settings(args)
+    given = dict(_given_settings(args), out=args.out)
     if args.resume:
         from pyg_weightshare.training.checkpoint import RunDirectory
 

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import json
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -68,7 +69,9 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"No checkpoint at {path}")
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # e.g. "Detected pickle protocol 110"
+            warnings.simplefilter("ignore")
+            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ValueError(f"{path} is not a readable checkpoint: {reason}") from None
