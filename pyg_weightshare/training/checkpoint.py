@@ -106,6 +106,7 @@ class RunDirectory:
         self._lock: int | None = None
         self._locked = False
         self._created = False
+        self._holds_run = False  # a run of ours is (or was) in the directory
 
     def has_run(self) -> bool:
         """Whether a run has started in the directory."""
@@ -126,11 +127,11 @@ class RunDirectory:
     def acquire(self, config: TrainConfig, resume: bool) -> dict | None:
         """Locks the directory and checks it; returns the checkpoint to
         resume from, or :obj:`None` to start at epoch 1."""
+        if self.out.is_dir() and not self.has_run():
+            self._refuse_foreign_files()
         try:
             self._created = not self.out.exists()
             self.out.mkdir(parents=True, exist_ok=True)
-            if not self.has_run():
-                self._refuse_foreign_files()
             self._lock = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as error:
             self.release()
@@ -186,12 +187,14 @@ class RunDirectory:
             if resume:
                 raise FileNotFoundError(f"{self.out} holds no run to resume")
             return None
+        saved = self.saved_config()  # refuses a config.json of someone else's
+        self._holds_run = True
         if not resume:
             raise FileExistsError(
                 f"{self.out} already holds a run: pass --resume to continue it "
                 "or choose another --out"
             )
-        differences = self.saved_config().differences(config)
+        differences = saved.differences(config)
         if differences:
             raise ValueError(
                 f"{self.out} holds a run with other settings ("
@@ -204,6 +207,7 @@ class RunDirectory:
         """Marks the run as started: writes the configuration, and the log
         of the checkpoint being resumed from."""
         atomic_write_text(json.dumps(config.to_dict(), indent=2) + "\n", self.config)
+        self._holds_run = True
         self.write_log(rows)
 
     def save(self, state: dict, best: bool) -> None:
@@ -222,7 +226,7 @@ class RunDirectory:
     def release(self) -> None:
         """Unlocks the directory. A run that never started leaves nothing:
         the lock file goes, and the directory too if this run created it."""
-        if not self.has_run():
+        if not self._holds_run:
             with contextlib.suppress(OSError):
                 if self._locked:
                     self._lock_path.unlink(missing_ok=True)

@@ -346,11 +346,12 @@ class TrainConfig:
             source (str, optional): The file they come from, for errors.
         """
         names = {f.name for f in dataclasses.fields(cls)}
-        if not isinstance(values, dict) or set(values) - names:
-            unknown = sorted(set(values) - names) if isinstance(values, dict) else []
+        keys = set(values) if isinstance(values, dict) else set()
+        if keys != names:
             raise ValueError(
                 f"{source or 'configuration'}: not a pyg-weightshare run "
-                f"configuration (unknown settings {unknown})"
+                f"configuration (unknown settings {sorted(keys - names)}, "
+                f"missing {sorted(names - keys)})"
             )
         try:
             return cls(**values)
