@@ -175,34 +175,40 @@ class Trainer:
         select_split = select_split.get(config.select_on)
         for epoch in range(self.epoch + 1, config.epochs + 1):
             try:
-                loss, seconds = self.train_epoch(epoch, progress and self.rank == 0)
+                row = self._epoch(epoch, progress and self.rank == 0, select_split)
             except Diverged as error:
+                kept = "no epoch finished"
+                if self.epoch:
+                    kept = f"{config.out}/last.pt keeps epoch {self.epoch}"
                 raise Diverged(
-                    f"{error}; the run keeps epoch {self.epoch}: start a new run "
-                    f"with a lower --lr than {config.lr:g}"
+                    f"{error}; {kept}; start a new run (another --out) with a "
+                    f"lower --lr than {config.lr:g}"
                 ) from None
-            row = {
-                "epoch": epoch,
-                "train_loss": loss,
-                "lr": self.optimizer.param_groups[0]["lr"],
-                "poses_per_second": self.steps_per_epoch * config.batch_size / seconds,
-            }
             if run is not None:
-                if select_split is not None:
-                    errors = evaluate(self.model, select_split, self.device)
-                    row[f"{config.select_on}_mpjpe"] = errors.mpjpe_action_mean
-                    row[f"{config.select_on}_p_mpjpe"] = errors.p_mpjpe_action_mean
-                    if not math.isfinite(errors.mpjpe_action_mean):
-                        raise Diverged(
-                            f"training diverged in epoch {epoch}: the "
-                            f"{config.select_on} error is not finite; the run "
-                            f"keeps epoch {self.epoch}"
-                        )
                 self._commit(epoch, row, run)
                 print(_format_row(row), flush=True)
             if self.world_size > 1:
                 torch.distributed.barrier()
         return self._report(run) if run is not None else {}
+
+    def _epoch(self, epoch: int, progress: bool, select_split) -> dict:
+        """Trains one epoch and returns its row of the metrics log (with the
+        selection split's errors in the first process)."""
+        loss, seconds = self.train_epoch(epoch, progress)
+        row = {
+            "epoch": epoch,
+            "train_loss": loss,
+            "lr": self.optimizer.param_groups[0]["lr"],
+            "poses_per_second": self.steps_per_epoch * self.config.batch_size / seconds,
+        }
+        if self.rank == 0 and select_split is not None:
+            try:
+                errors = evaluate(self.model, select_split, self.device)
+            except ValueError as error:  # NaN or infinite predictions
+                raise Diverged(f"training diverged in epoch {epoch}: {error}") from None
+            row[f"{self.config.select_on}_mpjpe"] = errors.mpjpe_action_mean
+            row[f"{self.config.select_on}_p_mpjpe"] = errors.p_mpjpe_action_mean
+        return row
 
     def _commit(self, epoch: int, row: dict, run: RunDirectory) -> None:
         # Without a selection split (select_on="last") every epoch wins.
