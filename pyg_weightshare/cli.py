@@ -267,7 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="continue the run in --out with its saved settings; options given "
-        "must equal them, except --epochs, which may grow",
+        "must equal them, except --epochs, which may grow (default: start a new "
+        "run)",
     )
     add_config_arguments(train)
     add_runtime_arguments(train)
