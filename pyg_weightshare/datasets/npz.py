@@ -1,9 +1,9 @@
 """Reading the VideoPose3D :obj:`.npz` files without running code from them.
 
 The format stores each dataset as a pickled :obj:`{subject: {sequence: ...}}`
-dict inside a NumPy archive, and :func:`numpy.load` with
+dict inside a NumPy archive, and :obj:`numpy.load` with
 :obj:`allow_pickle=True` would unpickle anything, including a call to
-:func:`os.system`. :func:`load_pickled_dict` reads the same files with an
+:obj:`os.system`. :func:`load_pickled_dict` reads the same files with an
 unpickler that admits only what the format holds: dicts, lists, strings,
 numbers, NumPy arrays and dtypes.
 """

@@ -83,7 +83,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
 class RunDirectory:
     """The files of one training run, written by one process at a time.
 
-    :meth:`acquire` takes an exclusive lock (:func:`fcntl.flock` on
+    :meth:`acquire` takes an exclusive lock (:obj:`fcntl.flock` on
     :obj:`.lock`) for the whole run, so a second trainer on the same
     directory fails at once; it refuses a directory holding other files than
     a run's, and a resumed run with other settings. Each epoch writes

@@ -124,9 +124,10 @@ class TrainConfig:
     in every checkpoint.
 
     Fields left :obj:`None` take the value of the recipe. Every value is
-    checked on construction (:class:`InvalidSetting` names the field). A
-    resumed run must have the same settings, except :obj:`epochs`, which may
-    grow, and the fields of :obj:`RUNTIME_FIELDS`.
+    checked on construction
+    (:class:`~pyg_weightshare.training.config.InvalidSetting` names the
+    field). A resumed run must have the same settings, except
+    :obj:`epochs`, which may grow, and the fields of :obj:`RUNTIME_FIELDS`.
     """
 
     out: str = _setting("runs/pre_agg", "run directory", "run", metavar="DIR")
@@ -324,7 +325,7 @@ class TrainConfig:
 
     @property
     def train_subjects(self) -> list[str]:
-        """The training subjects: S1 S5 S6 S7 S8 less the validation ones."""
+        """S1 S5 S6 S7 S8, without the validation subjects."""
         from pyg_weightshare.datasets import TRAIN_SUBJECTS
 
         return [s for s in TRAIN_SUBJECTS if s not in self.val_subjects]

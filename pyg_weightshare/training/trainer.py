@@ -32,7 +32,8 @@ class Diverged(FloatingPointError):
 
 def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
     """Trains :class:`~pyg_weightshare.PoseGCN` as :obj:`config` says in the
-    run directory :obj:`config.out` (see :class:`RunDirectory`). Under
+    run directory :obj:`config.out` (see
+    :class:`~pyg_weightshare.training.checkpoint.RunDirectory`). Under
     ``torchrun`` each process takes its share of every batch.
 
     Args:
