@@ -166,6 +166,14 @@ def test_visualize_draws_the_checkpoint(tiny_data, tmp_path, tiny):
         == 0
     )
     assert figure.stat().st_size > 10_000
+    # A directory as --out gets poses.png inside, not DIR.png beside it.
+    folder = tmp_path / "figures"
+    folder.mkdir()
+    assert (
+        main(["visualize", "--checkpoint", str(run / "best.pt"), "--out", str(folder)])
+        == 0
+    )
+    assert [path.name for path in folder.iterdir()] == ["poses.png"]
 
 
 def test_killed_run_resumes_to_the_uninterrupted_result(tiny_data, tmp_path):
