@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import json
 import os
+import pickle
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -72,9 +73,21 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         with warnings.catch_warnings():  # e.g. "Detected pickle protocol 110"
             warnings.simplefilter("ignore")
             checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        # weights_only refuses every global but tensors and plain data.
+        lines = str(error).splitlines()
+        refused = next(
+            (line for line in lines if "unsupported" in line.lower()), "see torch.load"
+        )
+        raise ValueError(
+            f"{path} is not a readable checkpoint: it holds more than tensors and "
+            f"plain data, refused ({refused.strip()})"
+        ) from None
     except Exception as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ValueError(f"{path} is not a readable checkpoint: {reason}") from None
+        raise ValueError(
+            f"{path} is not a readable checkpoint (truncated or corrupted: {reason})"
+        ) from None
     if not isinstance(checkpoint, dict) or not {"config", "model"} <= checkpoint.keys():
         raise ValueError(f"{path} is not a pyg-weightshare training checkpoint")
     return checkpoint

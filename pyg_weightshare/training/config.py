@@ -349,10 +349,15 @@ class TrainConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         keys = set(values) if isinstance(values, dict) else set()
         if keys != names:
+            unknown, missing = sorted(keys - names), sorted(names - keys)
+            problem = f"unknown settings {unknown}" if unknown else ""
+            if missing:
+                more = ", ..." if len(missing) > 3 else ""
+                problem += "; " if problem else ""
+                problem += f"missing {', '.join(missing[:3])}{more}"
             raise ValueError(
                 f"{source or 'configuration'}: not a pyg-weightshare run "
-                f"configuration (unknown settings {sorted(keys - names)}, "
-                f"missing {sorted(names - keys)})"
+                f"configuration ({problem})"
             )
         try:
             return cls(**values)
