@@ -12,8 +12,8 @@ import torch
 
 from pyg_weightshare import PoseGCN
 from pyg_weightshare.datasets import Human36M
+from pyg_weightshare.datasets.cache import synthetic_data_dir
 from pyg_weightshare.metrics import evaluate_by_action
-from pyg_weightshare.training.trainer import synthetic_data_dir
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--data-dir", default=None)

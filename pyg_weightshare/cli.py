@@ -1,111 +1,202 @@
 """The ``pyg-weightshare`` command.
 
 Subcommands: ``synth`` (write the synthetic dataset), ``train``, ``evaluate``,
-``ablation`` (a paper table in one command) and ``visualize``.
+``ablation`` (a paper table in one command) and ``visualize``. The options of
+``train`` and ``ablation`` are the fields of
+:class:`~pyg_weightshare.training.TrainConfig`. Every expected error is one
+line on stderr and exit status 2; Ctrl-C stops with one line and status 130.
+Building the parser imports no torch, so ``--help`` and ``--version`` are
+immediate.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
-from pyg_weightshare.training.config import RECIPES, SCHEMES, TrainConfig
+from pyg_weightshare import __version__
+from pyg_weightshare.training.config import (
+    RECIPE_FIELDS,
+    RECIPES,
+    InvalidSetting,
+    TrainConfig,
+)
 
+# More threads than this rarely help the small matrix products of a lifting
+# network, and every one beyond the free cores costs far more than it gains.
+MAX_DEFAULT_THREADS = 4
 
-def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    data = parser.add_argument_group("data")
-    data.add_argument("--data-dir", help="VideoPose3D .npz files (default: synthetic)")
-    data.add_argument(
-        "--keypoints", help="2D input: gt or cpn_ft_h36m_dbb (default: recipe)"
-    )
-    data.add_argument("--num-joints", type=int, default=16, choices=(16, 17))
-    data.add_argument("--stride", type=int, help="keep every n-th training frame")
-    data.add_argument(
-        "--val-subjects",
-        nargs="*",
-        default=["S8"],
-        help="held out of training to pick the best epoch (default: S8)",
-    )
-    data.add_argument(
-        "--select-on",
-        choices=("val", "test", "last"),
-        default="val",
-        help="epoch selection; 'test' mimics the published code (default: val)",
-    )
-    model = parser.add_argument_group("model")
-    model.add_argument("--scheme", choices=SCHEMES, default="pre_agg")
-    model.add_argument("--no-decouple", dest="decouple", action="store_false")
-    model.add_argument("--hidden", type=int, default=128)
-    model.add_argument("--num-blocks", type=int, default=4)
-    model.add_argument(
-        "--adjacency", choices=("sym", "row", "learnable"), default="sym"
-    )
-    model.add_argument("--init", choices=("xavier", "stacked"), default="xavier")
-    model.add_argument("--dropout", type=float)
-    model.add_argument(
-        "--non-local", action=argparse.BooleanOptionalAction, default=None
-    )
-    optim = parser.add_argument_group("optimisation")
-    optim.add_argument("--recipe", choices=list(RECIPES), default="demo")
-    optim.add_argument("--epochs", type=int)
-    optim.add_argument("--batch-size", type=int)
-    optim.add_argument("--lr", type=float)
-    optim.add_argument("--seed", type=int, default=0)
-    runtime = parser.add_argument_group("runtime")
-    runtime.add_argument("--device", default="cpu", help="cpu or cuda")
-    runtime.add_argument("--amp", choices=("none", "bf16", "fp16"), default="none")
-    runtime.add_argument(
-        "--compile", action="store_true", help="torch.compile the model"
-    )
-    runtime.add_argument(
-        "--no-progress", dest="progress", action="store_false", help="no progress bars"
-    )
+# The TrainConfig fields `ablation` takes: the rest are fixed by the table.
+ABLATION_FIELDS = (
+    "data_dir",
+    "keypoints",
+    "stride",
+    "val_subjects",
+    "select_on",
+    "epochs",
+    "batch_size",
+    "lr",
+    "device",
+    "amp",
+    "compile",
+)
 
 
-def _config(args: argparse.Namespace, out: str) -> TrainConfig:
-    return TrainConfig(
-        out=out,
-        data_dir=args.data_dir,
-        recipe=args.recipe,
-        scheme=args.scheme,
-        decouple=args.decouple,
-        hidden=args.hidden,
-        num_blocks=args.num_blocks,
-        num_joints=args.num_joints,
-        adjacency=args.adjacency,
-        init=args.init,
-        keypoints=args.keypoints,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        dropout=args.dropout,
-        non_local=args.non_local,
-        stride=args.stride,
-        val_subjects=list(args.val_subjects),
-        select_on=args.select_on,
-        seed=args.seed,
-        device=args.device,
-        amp=args.amp,
-        compile=args.compile,
+class _Parser(argparse.ArgumentParser):
+    """Reports a bad argument in one line (no usage block)."""
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def default_threads() -> int:
+    """Half the available cores, at most :obj:`MAX_DEFAULT_THREADS`: leaving
+    cores free keeps OpenMP from waiting on a core another process holds."""
+    return max(1, min(MAX_DEFAULT_THREADS, available_cores() // 2))
+
+
+def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds :obj:`--threads`; pair with :func:`apply_runtime_arguments`.
+
+    Args:
+        parser (argparse.ArgumentParser): A (sub)command's parser.
+    """
+    parser.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"CPU threads of PyTorch (default: half the available cores, at "
+        f"most {MAX_DEFAULT_THREADS}; {default_threads()} here)",
     )
+
+
+def apply_runtime_arguments(args: argparse.Namespace) -> str:
+    """Sets the threads of :func:`add_runtime_arguments` in PyTorch and
+    returns the line that says so, for the first line a command prints.
+
+    Args:
+        args (argparse.Namespace): The parsed arguments.
+    """
+    import torch
+
+    threads = args.threads if args.threads is not None else default_threads()
+    torch.set_num_threads(threads)
+    origin = "--threads" if args.threads is not None else "default, see --threads"
+    return (
+        f"{torch.get_num_threads()} CPU thread(s) ({origin}; "
+        f"{available_cores()} cores available)"
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _default_text(field: dataclasses.Field) -> str:
+    if field.name in RECIPE_FIELDS:
+        values = ", ".join(
+            f"{name} {getattr(recipe, field.name)}" for name, recipe in RECIPES.items()
+        )
+        return f"the recipe's: {values}"
+    default = (
+        field.default_factory()
+        if field.default is dataclasses.MISSING
+        else field.default
+    )
+    if isinstance(default, list):
+        return " ".join(default)
+    return str(default)
+
+
+def add_config_arguments(
+    parser: argparse.ArgumentParser, names: tuple[str, ...] | None = None
+) -> None:
+    """Adds an option for each :class:`TrainConfig` field (or those in
+    :obj:`names`), with the help text, choices and default of the field.
+    Options not given are left out of the parsed namespace.
+
+    Args:
+        parser (argparse.ArgumentParser): The parser.
+        names (tuple[str, ...], optional): The fields. (default: all but
+            :obj:`out`)
+    """
+    groups: dict[str, Any] = {}
+    for field in dataclasses.fields(TrainConfig):
+        if field.name == "out" or (names is not None and field.name not in names):
+            continue
+        options = dict(field.metadata)
+        group_name = options.pop("group")
+        if group_name not in groups:
+            groups[group_name] = parser.add_argument_group(group_name)
+        help_text = options.pop("help")
+        if "(default:" not in help_text:
+            help_text += f" (default: {_default_text(field)})"
+        if field.name in ("decouple", "non_local", "compile"):
+            options["action"] = argparse.BooleanOptionalAction
+        elif "type" not in options and "choices" in options:
+            options["type"] = type(options["choices"][0])
+        flag = "--" + field.name.replace("_", "-")
+        groups[group_name].add_argument(
+            flag, dest=field.name, default=argparse.SUPPRESS, help=help_text, **options
+        )
+
+
+def _given_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The :class:`TrainConfig` options given on the command line, but the
+    run directory."""
+    names = {field.name for field in dataclasses.fields(TrainConfig)} - {"out"}
+    return {name: value for name, value in vars(args).items() if name in names}
+
+
+def _config(args: argparse.Namespace) -> TrainConfig:
+    """The run's configuration: the given options, and for a resumed run
+    the saved settings for the options not given."""
+    given = dict(_given_settings(args), out=args.out)
+    if args.resume:
+        from pyg_weightshare.training.checkpoint import RunDirectory
+
+        run = RunDirectory(args.out)
+        if run.has_run():
+            return dataclasses.replace(run.saved_config(), **given)
+    return TrainConfig(**given)
 
 
 def _synth(args: argparse.Namespace) -> None:
-    from pyg_weightshare.datasets.synthetic import main
+    from pyg_weightshare.datasets import synthesize_h36m
 
-    main(["--out", args.out, *args.rest])
+    paths = synthesize_h36m(
+        args.out, args.frames, args.seed, args.subjects, args.detections
+    )
+    print("Wrote " + ", ".join(str(path) for path in paths))
 
 
 def _train(args: argparse.Namespace) -> None:
     from pyg_weightshare.training.trainer import train
 
-    train(_config(args, args.out), resume=args.resume, progress=args.progress)
+    train(_config(args), resume=args.resume, progress=args.progress)
 
 
 def _evaluate(args: argparse.Namespace) -> None:
+    from pyg_weightshare.training.evaluation import evaluate_checkpoint
     from pyg_weightshare.training.report import markdown_table
-    from pyg_weightshare.training.trainer import evaluate_checkpoint
 
     errors, config = evaluate_checkpoint(args.checkpoint, args.data_dir, args.device)
     print(f"{args.checkpoint}: {config.scheme}, test subjects S9 S11, errors in mm\n")
@@ -115,89 +206,173 @@ def _evaluate(args: argparse.Namespace) -> None:
 def _visualize(args: argparse.Namespace) -> None:
     from pyg_weightshare.training.visualize import visualize_checkpoint
 
-    path = visualize_checkpoint(
-        args.checkpoint, args.out, args.data_dir, args.num_poses
-    )
+    out = args.out
+    if out is not None and Path(out).is_dir():
+        out = Path(out) / "poses.png"
+    path = visualize_checkpoint(args.checkpoint, out, args.data_dir, args.num_poses)
     print(f"Wrote {path}")
 
 
 def _ablation(args: argparse.Namespace) -> None:
     from pyg_weightshare.training.ablation import run_ablation
 
+    out = Path(args.out if args.out is not None else f"runs/table{args.table}")
     run_ablation(
-        table=args.table,
-        out=Path(args.out),
-        epochs=args.epochs,
-        seeds=args.seeds,
-        data_dir=args.data_dir,
-        stride=args.stride,
-        device=args.device,
-        progress=args.progress,
+        args.table, out, args.seeds, progress=args.progress, **_given_settings(args)
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``pyg-weightshare`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pyg-weightshare",
         description="Weight-sharing GCNs for 2D-to-3D human pose lifting "
         "(Liu et al., ECCV 2020).",
     )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    synth = commands.add_parser("synth", help="write the synthetic Human3.6M dataset")
-    synth.add_argument("--out", required=True)
-    synth.add_argument("rest", nargs=argparse.REMAINDER, help="--frames N --seed S ...")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, description=help)
+
+    synth = command("synth", "write the synthetic Human3.6M dataset")
+    synth.add_argument("--out", required=True, help="output directory")
+    synth.add_argument(
+        "--frames",
+        type=_positive_int,
+        default=700,
+        help="mean frames per take (default: 700)",
+    )
+    synth.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    synth.add_argument(
+        "--subjects",
+        nargs="+",
+        default=["S1", "S5", "S6", "S7", "S8", "S9", "S11"],
+        help="subjects to write (default: all seven)",
+    )
+    synth.add_argument(
+        "--detections",
+        metavar="NAME",
+        help="also write noisy 2D keypoints as data_2d_h36m_NAME.npz (default: no)",
+    )
     synth.set_defaults(run=_synth)
 
-    train = commands.add_parser("train", help="train and evaluate a lifting network")
-    train.add_argument("--out", default="runs/pre_agg", help="run directory")
+    train = command("train", "train and evaluate a lifting network")
     train.add_argument(
-        "--resume", action="store_true", help="continue the run in --out"
+        "--out", default="runs/pre_agg", help="run directory (default: runs/pre_agg)"
     )
-    _add_train_arguments(train)
+    train.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out with its saved settings; options given "
+        "must equal them, except --epochs, which may grow (default: start a new "
+        "run)",
+    )
+    add_config_arguments(train)
+    add_runtime_arguments(train)
+    _add_progress_argument(train)
     train.set_defaults(run=_train)
 
-    evaluate = commands.add_parser("evaluate", help="per-action errors of a checkpoint")
-    evaluate.add_argument("--checkpoint", required=True)
-    evaluate.add_argument("--data-dir")
-    evaluate.add_argument("--device", default="cpu")
+    evaluate = command("evaluate", "per-action errors of a checkpoint")
+    _add_checkpoint_arguments(evaluate)
+    evaluate.add_argument(
+        "--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)"
+    )
+    add_runtime_arguments(evaluate)
     evaluate.set_defaults(run=_evaluate)
 
-    ablation = commands.add_parser("ablation", help="train every row of a paper table")
-    ablation.add_argument("--table", type=int, choices=(2, 3, 4), required=True)
-    ablation.add_argument("--out", default=None, help="default: runs/table<N>")
+    ablation = command("ablation", "train every row of a paper table")
     ablation.add_argument(
-        "--epochs", type=int, default=None, help="default: the recipe's 50"
+        "--table",
+        type=int,
+        choices=(2, 3, 4),
+        required=True,
+        help="the paper table: 2 (decoupling), 3 (schemes) or 4 (size)",
     )
-    ablation.add_argument("--seeds", type=int, default=1)
-    ablation.add_argument("--stride", type=int, default=None)
-    ablation.add_argument("--data-dir")
-    ablation.add_argument("--device", default="cpu")
     ablation.add_argument(
-        "--no-progress", dest="progress", action="store_false", help="no progress bars"
+        "--out", default=None, help="directory of the runs (default: runs/table<N>)"
     )
+    ablation.add_argument(
+        "--seeds",
+        type=_positive_int,
+        default=1,
+        help="runs per row, seeded 0, 1, ... (default: 1)",
+    )
+    add_config_arguments(ablation, ABLATION_FIELDS)
+    add_runtime_arguments(ablation)
+    _add_progress_argument(ablation)
     ablation.set_defaults(run=_ablation)
 
-    visualize = commands.add_parser("visualize", help="figure like the paper's Fig. 7")
-    visualize.add_argument("--checkpoint", required=True)
-    visualize.add_argument("--out", default=None, help="PNG path (default: next to it)")
-    visualize.add_argument("--data-dir")
-    visualize.add_argument("--num-poses", type=int, default=4)
+    visualize = command("visualize", "figure like the paper's Fig. 7")
+    _add_checkpoint_arguments(visualize)
+    visualize.add_argument(
+        "--out",
+        default=None,
+        help="PNG path, or a directory to write poses.png in (default: poses.png "
+        "beside the checkpoint)",
+    )
+    visualize.add_argument(
+        "--num-poses",
+        type=_positive_int,
+        default=4,
+        help="test poses to draw (default: 4)",
+    )
     visualize.set_defaults(run=_visualize)
     return parser
 
 
+def _add_checkpoint_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--checkpoint", required=True, help="a best.pt or last.pt of a run"
+    )
+    parser.add_argument(
+        "--data-dir",
+        help="directory of the VideoPose3D .npz files (default: the data the "
+        "checkpoint was trained on)",
+    )
+
+
+def _add_progress_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        help="no progress bars (default: shown)",
+    )
+
+
+def _one_line(error: BaseException) -> str:
+    # KeyError's str() is the repr of its argument; the others read as is.
+    text = error.args[0] if isinstance(error, KeyError) and error.args else error
+    return str(text).splitlines()[0] if str(text) else type(error).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs the ``pyg-weightshare`` command; returns its exit status (2 for an
-    error in the inputs, reported on stderr without a traceback)."""
+    error in the inputs, reported on stderr in one line without a
+    traceback, 130 after Ctrl-C)."""
     args = build_parser().parse_args(argv)
-    if getattr(args, "out", None) is None and args.command == "ablation":
-        args.out = f"runs/table{args.table}"
+    prefix = f"pyg-weightshare {args.command}"
     try:
+        if hasattr(args, "threads"):
+            print(f"{prefix}: {apply_runtime_arguments(args)}", flush=True)
         args.run(args)
-    except (OSError, ValueError, KeyError) as error:
-        print(f"pyg-weightshare {args.command}: error: {error}", file=sys.stderr)
+    except InvalidSetting as error:
+        flag = "--" + error.name.replace("_", "-")
+        print(f"{prefix}: error: {flag} {error.problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        hint = ""
+        if args.command == "train":
+            hint = f"; continue with: pyg-weightshare train --out {args.out} --resume"
+        elif args.command == "ablation":
+            hint = "; run the same command again to continue"
+        print(f"{prefix}: interrupted{hint}", file=sys.stderr)
+        return 130
+    except (OSError, ValueError, KeyError, FloatingPointError) as error:
+        print(f"{prefix}: error: {_one_line(error)}", file=sys.stderr)
         return 2
     return 0
 

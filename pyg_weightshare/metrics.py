@@ -30,7 +30,18 @@ def _as_tensors(
             f"Expected pred and target of the same shape [..., J, 3], got "
             f"{tuple(pred.shape)} and {tuple(target.shape)}"
         )
-    return pred, target, is_numpy
+    return _checked("pred", pred), _checked("target", target), is_numpy
+
+
+def _checked(name: str, poses: Tensor) -> Tensor:
+    """Real, finite coordinates; integers (e.g. millimetres) as float64."""
+    if poses.dtype == torch.bool or poses.is_complex():
+        raise ValueError(f"{name} must hold real coordinates, got {poses.dtype}")
+    if not poses.is_floating_point():
+        poses = poses.double()
+    if not bool(poses.isfinite().all()):
+        raise ValueError(f"{name} holds NaN or infinite coordinates")
+    return poses
 
 
 def _reduce(per_pose: Tensor, reduction: str, is_numpy: bool) -> Poses:
@@ -58,7 +69,15 @@ def mpjpe(pred: Poses, target: Poses, reduction: str = "mean") -> Poses:
         tensor(5.)
     """
     pred, target, is_numpy = _as_tensors(pred, target, reduction)
-    return _reduce((pred - target).norm(dim=-1).mean(dim=-1), reduction, is_numpy)
+    return _reduce(_distance(pred - target).mean(dim=-1), reduction, is_numpy)
+
+
+def _distance(difference: Tensor) -> Tensor:
+    """Euclidean norms over the last dimension, without overflowing the
+    squares of huge coordinates."""
+    size = difference.abs().amax(dim=-1, keepdim=True)
+    size = torch.where(size > 0, size, torch.ones_like(size))
+    return (difference / size).norm(dim=-1) * size[..., 0]
 
 
 def p_mpjpe(pred: Poses, target: Poses, reduction: str = "mean") -> Poses:
@@ -87,9 +106,17 @@ def p_mpjpe(pred: Poses, target: Poses, reduction: str = "mean") -> Poses:
     # poses is of the order of the millimetre differences being measured.
     pred, target, is_numpy = _as_tensors(pred, target, reduction)
     dtype = pred.dtype
-    pred, target = pred.double(), target.double()
-    pred_centred = pred - pred.mean(dim=-2, keepdim=True)
-    target_centred = target - target.mean(dim=-2, keepdim=True)
+    pred_centred = pred.double() - pred.double().mean(dim=-2, keepdim=True)
+    target_centred = target.double() - target.double().mean(dim=-2, keepdim=True)
+    # Each pose pair is solved at unit size and its error scaled back, so
+    # poses of any magnitude (1e-13 or 1e200) neither underflow the collapse
+    # test nor overflow the squares of the norms.
+    size = torch.maximum(
+        pred_centred.abs().amax(dim=(-2, -1), keepdim=True),
+        target_centred.abs().amax(dim=(-2, -1), keepdim=True),
+    )
+    size = torch.where(size > 0, size, torch.ones_like(size))
+    pred_centred, target_centred = pred_centred / size, target_centred / size
     # A collapsed pose (all joints equal) gets a zero rotation-scale part, so
     # the prediction aligns to the target's centroid.
     pred_norm = pred_centred.norm(dim=(-2, -1), keepdim=True).clamp_min(1e-12)
@@ -112,8 +139,9 @@ def p_mpjpe(pred: Poses, target: Poses, reduction: str = "mean") -> Poses:
     flip[..., -1] = sign
     rotation = (u * flip.unsqueeze(-2)) @ vh
     scale = (singular * flip).sum(dim=-1)[..., None, None] * target_norm / pred_norm
-    aligned = scale * pred_centred @ rotation + target.mean(dim=-2, keepdim=True)
-    error = (aligned - target).norm(dim=-1).mean(dim=-1).to(dtype)
+    aligned = scale * pred_centred @ rotation
+    error = (aligned - target_centred).norm(dim=-1).mean(dim=-1) * size[..., 0, 0]
+    error = error.to(dtype)
     return _reduce(error, reduction, is_numpy)
 
 

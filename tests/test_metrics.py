@@ -147,3 +147,37 @@ def test_evaluate_rejects_bad_action_ids():
         evaluate_by_action(poses, poses, torch.tensor([0, 15, 1]))
     with pytest.raises(ValueError, match="one action id per pose"):
         evaluate_by_action(poses, poses, torch.tensor([0, 1]))
+
+
+@pytest.mark.parametrize("metric", [mpjpe, p_mpjpe])
+def test_nan_input_is_refused(metric):
+    target = torch.randn(3, 16, 3)
+    pred = target.clone()
+    pred[1, 4, 0] = float("nan")
+    with pytest.raises(ValueError, match="pred holds NaN or infinite coordinates"):
+        metric(pred, target)
+    with pytest.raises(ValueError, match="target holds NaN or infinite"):
+        metric(target, torch.full_like(target, float("inf")))
+
+
+@pytest.mark.parametrize("metric", [mpjpe, p_mpjpe])
+def test_integer_millimetres_are_measured(metric):
+    generator = torch.Generator().manual_seed(6)
+    target = torch.randint(-900, 900, (4, 16, 3), generator=generator)
+    pred = target + torch.randint(-30, 30, (4, 16, 3), generator=generator)
+    expected = metric(pred.double(), target.double(), reduction="none")
+    torch.testing.assert_close(metric(pred, target, reduction="none"), expected)
+
+
+@pytest.mark.parametrize("scale", [1e-14, 1e-13, 1e150, 1e200])
+@pytest.mark.parametrize("metric", [mpjpe, p_mpjpe])
+def test_errors_scale_with_the_poses(metric, scale):
+    generator = torch.Generator().manual_seed(7)
+    target = torch.randn(6, 16, 3, generator=generator, dtype=torch.float64)
+    rotation = random_rotations(6, generator).double()
+    pred = 1.5 * target @ rotation + 0.05 * torch.randn(
+        6, 16, 3, generator=generator, dtype=torch.float64
+    )
+    unit = metric(pred, target, reduction="none")
+    scaled = metric(pred * scale, target * scale, reduction="none") / scale
+    torch.testing.assert_close(scaled, unit, rtol=1e-9, atol=0)

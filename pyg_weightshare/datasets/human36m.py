@@ -12,6 +12,7 @@ import torch
 from torch import Tensor
 
 from pyg_weightshare.datasets.camera import h36m_cameras, quaternion_to_matrix
+from pyg_weightshare.datasets.npz import load_pickled_dict
 from pyg_weightshare.skeleton import H36M_JOINTS_17, Skeleton, h36m_skeleton
 
 SUBJECTS = ("S1", "S5", "S6", "S7", "S8", "S9", "S11")
@@ -91,21 +92,17 @@ class PoseSplit:
         return f"{self.__class__.__name__}(num_poses={len(self)})"
 
 
-def _load_npz_dict(path: Path, key: str) -> dict:
-    if not path.is_file():
-        raise FileNotFoundError(f"Human3.6M file not found: {path}")
-    with np.load(path, allow_pickle=True) as archive:
-        if key not in archive:
-            raise KeyError(
-                f"{path} has no key {key!r} (keys: {sorted(archive.files)}); "
-                f"is it a VideoPose3D Human3.6M file?"
-            )
-        content = archive[key]
-    if content.shape != () or not isinstance(content.item(), dict):
+def _check_metres(mocap: np.ndarray, path: Path, where: str) -> None:
+    """Refuses 3D not in metres: a thigh (right hip to knee) is about 0.45 m,
+    so millimetres or centimetres would silently scale every error."""
+    thigh = np.linalg.norm(mocap[:100, 2] - mocap[:100, 1], axis=-1)
+    thigh = thigh[np.isfinite(thigh)]  # non-finite values get their own error
+    length = float(np.median(thigh)) if len(thigh) else 0.45
+    if not 0.1 <= length <= 1.5:
         raise ValueError(
-            f"{path}: {key!r} must hold a {{subject: {{action: ...}}}} dict"
+            f"{path}: {where} has a thigh of {length:.4g} units; Human3.6M 3D "
+            "must be in metres (about 0.45)"
         )
-    return content.item()
 
 
 class Human36M:
@@ -196,8 +193,8 @@ class Human36M:
 
         self._path_3d = self.root / "data_3d_h36m.npz"
         self._path_2d = self.root / f"data_2d_h36m_{keypoints}.npz"
-        positions_3d = _load_npz_dict(self._path_3d, "positions_3d")
-        positions_2d = _load_npz_dict(self._path_2d, "positions_2d")
+        positions_3d = load_pickled_dict(self._path_3d, "positions_3d")
+        positions_2d = load_pickled_dict(self._path_2d, "positions_2d")
         self.train = self._build_split(train_subjects, positions_3d, positions_2d)
         self.val = self._build_split(val_subjects, positions_3d, positions_2d)
         self.test = self._build_split(test_subjects, positions_3d, positions_2d)
@@ -252,6 +249,7 @@ class Human36M:
                         f"{self._path_3d}: {where} has shape {mocap.shape}, "
                         f"expected (frames, {NUM_MOCAP_JOINTS}, 3)"
                     )
+                _check_metres(mocap, self._path_3d, where)
                 if key not in positions_2d[subject]:
                     raise KeyError(f"{self._path_2d} has no sequence {where}")
                 views = [np.asarray(view) for view in positions_2d[subject][key]]

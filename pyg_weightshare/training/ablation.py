@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import statistics
 from pathlib import Path
+from typing import Any
 
 from pyg_weightshare.presets import TABLE_4_BUDGETS, paper_config
-from pyg_weightshare.training.config import TrainConfig
+from pyg_weightshare.training.checkpoint import RunDirectory, load_checkpoint
+from pyg_weightshare.training.config import InvalidSetting, TrainConfig
 from pyg_weightshare.training.report import selection_note
 from pyg_weightshare.training.trainer import train
 
@@ -59,17 +61,31 @@ def _spread(values: list[float], digits: int) -> str:
 def run_ablation(
     table: int,
     out: Path,
-    epochs: int | None = None,
     seeds: int = 1,
-    data_dir: str | None = None,
-    stride: int | None = None,
-    device: str = "cpu",
     progress: bool = True,
+    **settings: Any,
 ) -> Path:
     """Trains every configuration of paper table :obj:`table` (2, 3 or 4)
-    with the ablation recipe for :obj:`seeds` seeds, skipping finished runs
-    and resuming interrupted ones, and writes :obj:`table<N>.md` in
-    :obj:`out`. Returns its path."""
+    with the ablation recipe for :obj:`seeds` seeds and writes
+    :obj:`table<N>.md` in :obj:`out`. Returns its path.
+
+    A finished run is reused only when its configuration matches the one
+    requested; an interrupted one is resumed (or continued to more
+    epochs), and one with other settings is refused, naming them.
+
+    Args:
+        table (int): The paper table.
+        out (pathlib.Path): The directory of the runs and the table.
+        seeds (int, optional): Runs per configuration, seeded 0, 1, ...
+            (default: :obj:`1`)
+        progress (bool, optional): Show progress. (default: :obj:`True`)
+        **settings: Other :class:`TrainConfig` fields, e.g. :obj:`epochs`,
+            :obj:`stride` or :obj:`data_dir`.
+    """
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise InvalidSetting(
+            "seeds", f"must be an integer of at least 1, got {seeds!r}"
+        )
     out.mkdir(parents=True, exist_ok=True)
     results = []
     for row in table_rows(table):
@@ -78,27 +94,21 @@ def run_ablation(
         for seed in range(seeds):
             config = TrainConfig(
                 out=str(out / _run_name(table, row, seed)),
-                data_dir=data_dir,
                 recipe="ablation",
-                scheme=kwargs["scheme"],
-                decouple=kwargs["decouple"],
-                hidden=kwargs["hidden_channels"],
-                num_blocks=kwargs["num_blocks"],
-                adjacency=kwargs["adjacency"],
-                epochs=epochs,
-                stride=stride,
                 seed=seed,
-                device=device,
+                **kwargs,
+                **settings,
             )
-            report_path = Path(config.out) / "evaluation.json"
-            if not report_path.exists():
+            run = RunDirectory(config.out)
+            if _is_finished(run, config):
+                if progress:
+                    print(f"== {config.out}: finished with these settings, reused")
+            else:
                 if progress:
                     print(f"\n== {config.out}")
-                resumable = (Path(config.out) / "last.pt").exists()
-                train(config, resume=resumable, progress=progress)
-            report = json.loads(report_path.read_text())
-            metrics = Path(config.out) / "metrics.jsonl"
-            report["final_loss"] = json.loads(metrics.read_text().splitlines()[-1])[
+                train(config, resume=run.has_run(), progress=progress)
+            report = json.loads((run.out / "evaluation.json").read_text())
+            report["final_loss"] = json.loads(run.metrics.read_text().splitlines()[-1])[
                 "train_loss"
             ]
             reports.append(report)
@@ -108,6 +118,15 @@ def run_ablation(
     path.write_text(format_table(table, results, seeds))
     print(f"\n{path.read_text()}")
     return path
+
+
+def _is_finished(run: RunDirectory, config: TrainConfig) -> bool:
+    """Whether :obj:`run` holds the report of :obj:`config`'s last epoch."""
+    if not (run.out / "evaluation.json").exists() or not run.last.exists():
+        return False
+    checkpoint = load_checkpoint(run.last)
+    saved = TrainConfig.from_dict(checkpoint["config"], str(run.last))
+    return not saved.differences(config) and checkpoint["epoch"] == config.epochs
 
 
 def format_table(table: int, results: list, seeds: int) -> str:

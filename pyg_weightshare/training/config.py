@@ -1,13 +1,28 @@
-"""Training configurations: the paper's two recipes and a quick demo."""
+"""Training configurations: the paper's two recipes, a quick demo, and the
+one place where a run's settings are described, defaulted and validated.
+
+The command line derives its options from the fields of :class:`TrainConfig`
+(their help text and choices live in the field metadata), so this module
+imports neither torch nor the model: ``pyg-weightshare --help`` stays fast.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import json
+import math
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
-from pyg_weightshare.nn.models.pose_gcn import SCHEMES
+# The names of pyg_weightshare.nn.schemes and the model's options (a test
+# checks they agree), repeated here because importing them would import torch
+# and the command line prints its help without it.
+SCHEMES = ("full", "conv_style", "pre_agg", "post_agg", "no_sharing")
+DECOUPLABLE_SCHEMES = ("full", "pre_agg", "post_agg")
+ADJACENCIES = ("sym", "row", "learnable")
+INITS = ("xavier", "stacked")
+SELECTIONS = ("val", "test", "last")
+AMP_MODES = ("none", "bf16", "fp16")
 
 
 @dataclass(frozen=True)
@@ -67,95 +82,300 @@ RECIPES = {
     ),
 }
 
+RECIPE_FIELDS = tuple(f.name for f in dataclasses.fields(Recipe))
+# The keyword arguments of PoseGCN, under the same names.
+MODEL_FIELDS = (
+    "scheme",
+    "decouple",
+    "hidden_channels",
+    "num_blocks",
+    "dropout",
+    "non_local",
+    "adjacency",
+    "init",
+)
+# Where the run is and what runs it: a resumed run may change these.
+RUNTIME_FIELDS = ("out", "device", "compile")
+
+
+class InvalidSetting(ValueError):
+    """A setting of :class:`TrainConfig` out of its range.
+
+    Args:
+        name (str): The field, e.g. :obj:`"batch_size"`.
+        problem (str): What is wrong, e.g. :obj:`"must be at least 1, got 0"`.
+    """
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name} {problem}")
+        self.name, self.problem = name, problem
+
+
+def _options(help: str, group: str, **options: Any) -> dict[str, Any]:
+    """Field metadata: the help text and argparse options of its CLI option."""
+    return {"help": help, "group": group, **options}
+
+
+def _setting(default: Any, help: str, group: str, **options: Any) -> Any:
+    return field(default=default, metadata=_options(help, group, **options))
+
 
 @dataclass
 class TrainConfig:
-    """Everything a training run depends on; saved as :obj:`config.json`.
+    """Everything a training run depends on; saved as :obj:`config.json` and
+    in every checkpoint.
 
-    Fields left :obj:`None` take the value of the recipe.
+    Fields left :obj:`None` take the value of the recipe. Every value is
+    checked on construction
+    (:class:`~pyg_weightshare.training.config.InvalidSetting` names the
+    field). A resumed run must have the same settings, except
+    :obj:`epochs`, which may grow, and the fields of :obj:`RUNTIME_FIELDS`.
     """
 
-    out: str
-    data_dir: str | None = None
-    recipe: str = "demo"
-    scheme: str = "pre_agg"
-    decouple: bool = True
-    hidden: int = 128
-    num_blocks: int = 4
-    num_joints: int = 16
-    adjacency: str = "sym"
-    init: str = "xavier"
-    keypoints: str | None = None
-    epochs: int | None = None
-    batch_size: int | None = None
-    lr: float | None = None
-    dropout: float | None = None
-    non_local: bool | None = None
-    stride: int | None = None
-    val_subjects: list[str] = field(default_factory=lambda: ["S8"])
-    select_on: str = "val"
-    seed: int = 0
-    device: str = "cpu"
-    amp: str = "none"
-    compile: bool = False
+    out: str = _setting("runs/pre_agg", "run directory", "run", metavar="DIR")
+    data_dir: str | None = _setting(
+        None,
+        "directory of the VideoPose3D .npz files (default: a synthetic "
+        "Human3.6M, generated once into the cache)",
+        "data",
+        metavar="DIR",
+    )
+    keypoints: str | None = _setting(
+        None,
+        "2D input: the NAME of data_2d_h36m_NAME.npz, e.g. gt or cpn_ft_h36m_dbb",
+        "data",
+        metavar="NAME",
+    )
+    num_joints: int = _setting(16, "joints of the skeleton", "data", choices=(16, 17))
+    stride: int | None = _setting(
+        None, "keep every n-th training frame", "data", type=int, metavar="N"
+    )
+    val_subjects: list[str] = field(
+        default_factory=lambda: ["S8"],
+        metadata=_options(
+            "subjects held out of training to pick the best epoch",
+            "data",
+            nargs="*",
+            metavar="SUBJECT",
+        ),
+    )
+    select_on: str = _setting(
+        "val",
+        "which epoch's model is reported: best on the validation subjects, "
+        "best on the test subjects (what the published code does) or the last",
+        "data",
+        choices=SELECTIONS,
+    )
+    scheme: str = _setting(
+        "pre_agg", "weight-sharing scheme of the graph convolutions", "model",
+        choices=SCHEMES,
+    )  # fmt: skip
+    decouple: bool = _setting(
+        True,
+        "decoupled self-loop weights (paper Eqs. 9-11); conv_style and "
+        "no_sharing are decoupled by definition",
+        "model",
+    )
+    hidden_channels: int = _setting(
+        128, "channels of the hidden graph convolutions", "model", type=int,
+        metavar="C",
+    )  # fmt: skip
+    num_blocks: int = _setting(
+        4, "residual blocks of two graph convolutions", "model", type=int,
+        metavar="N",
+    )  # fmt: skip
+    adjacency: str = _setting(
+        "sym",
+        "edge weights: sym = D^-1/2 (A+I) D^-1/2 (paper Eq. 2), row = "
+        "D^-1 (A+I), learnable = softmax-normalised logits per layer",
+        "model",
+        choices=ADJACENCIES,
+    )
+    init: str = _setting(
+        "xavier",
+        "weight initialisation: Xavier per matrix, or stacked as the "
+        "published code (one xavier_uniform_ with gain 1.414 per layer)",
+        "model",
+        choices=INITS,
+    )
+    dropout: float | None = _setting(
+        None, "dropout after each hidden graph convolution", "model", type=float,
+        metavar="P",
+    )  # fmt: skip
+    non_local: bool | None = _setting(
+        None, "non-local blocks after the input and each residual block", "model"
+    )
+    recipe: str = _setting(
+        "demo",
+        "optimisation recipe: demo (a few minutes on a CPU, not a result), "
+        "ablation (paper Sec. 4.2) or benchmark (paper Sec. 4.3); options "
+        "given explicitly override it",
+        "optimisation",
+        choices=tuple(RECIPES),
+    )
+    epochs: int | None = _setting(
+        None, "passes over the training split", "optimisation", type=int,
+        metavar="N",
+    )  # fmt: skip
+    batch_size: int | None = _setting(
+        None, "poses per step, over all processes", "optimisation", type=int,
+        metavar="N",
+    )  # fmt: skip
+    lr: float | None = _setting(
+        None, "initial learning rate (Adam)", "optimisation", type=float
+    )
+    lr_decay: float | None = _setting(
+        None, "learning-rate factor at each decay", "optimisation", type=float,
+        metavar="FACTOR",
+    )  # fmt: skip
+    decay_steps: int | None = _setting(
+        None, "steps between decays (0: decay by epochs)", "optimisation",
+        type=int, metavar="N",
+    )  # fmt: skip
+    decay_epochs: int | None = _setting(
+        None, "epochs between decays (0: decay by steps)", "optimisation",
+        type=int, metavar="N",
+    )  # fmt: skip
+    max_grad_norm: float | None = _setting(
+        None, "gradient-norm clipping", "optimisation", type=float, metavar="NORM"
+    )
+    seed: int = _setting(
+        0, "seed of the initialisation and the batch order", "optimisation",
+        type=int,
+    )  # fmt: skip
+    device: str = _setting("cpu", "cpu, cuda or cuda:N", "runtime")
+    amp: str = _setting("none", "mixed precision on CUDA", "runtime", choices=AMP_MODES)
+    compile: bool = _setting(False, "torch.compile the model", "runtime")
 
     def __post_init__(self) -> None:
-        if self.recipe not in RECIPES:
-            raise ValueError(
-                f"Unknown recipe {self.recipe!r}; choose from {list(RECIPES)}"
-            )
-        if self.scheme not in SCHEMES:
-            raise ValueError(
-                f"Unknown scheme {self.scheme!r}; choose from {list(SCHEMES)}"
-            )
-        if self.select_on not in ("val", "test", "last"):
-            raise ValueError(
-                f"select_on must be 'val', 'test' or 'last', got {self.select_on!r}"
-            )
-        if self.select_on == "val" and not self.val_subjects:
-            raise ValueError("select_on='val' needs at least one validation subject")
-        if self.amp not in ("none", "bf16", "fp16"):
-            raise ValueError(f"amp must be 'none', 'bf16' or 'fp16', got {self.amp!r}")
-        recipe = RECIPES[self.recipe]
-        for name in (
-            "keypoints",
-            "epochs",
-            "batch_size",
-            "lr",
-            "dropout",
-            "non_local",
-            "stride",
-        ):
+        recipe = RECIPES.get(self.recipe)
+        if recipe is None:
+            raise InvalidSetting("recipe", f"must be one of {list(RECIPES)}, "
+                                 f"got {self.recipe!r}")  # fmt: skip
+        for name in RECIPE_FIELDS:
             if getattr(self, name) is None:
                 setattr(self, name, getattr(recipe, name))
+        if self.data_dir is not None:
+            self.data_dir = os.path.abspath(self.data_dir)
+        self.val_subjects = list(self.val_subjects)
+        self._check()
 
-    @property
-    def recipe_settings(self) -> Recipe:
-        return RECIPES[self.recipe]
+    def _check(self) -> None:
+        for name, choices in (
+            ("scheme", SCHEMES),
+            ("adjacency", ADJACENCIES),
+            ("init", INITS),
+            ("select_on", SELECTIONS),
+            ("amp", AMP_MODES),
+            ("num_joints", (16, 17)),
+        ):
+            if getattr(self, name) not in choices:
+                raise InvalidSetting(
+                    name, f"must be one of {list(choices)}, got {getattr(self, name)!r}"
+                )
+        for name, least in (
+            ("epochs", 1),
+            ("batch_size", 1),
+            ("stride", 1),
+            ("hidden_channels", 1),
+            ("num_blocks", 0),
+            ("decay_steps", 0),
+            ("decay_epochs", 0),
+            ("seed", 0),
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise InvalidSetting(
+                    name, f"must be an integer of at least {least}, got {value!r}"
+                )
+        for name, accepts, interval in (
+            ("lr", lambda v: 0 < v < math.inf, "positive and finite"),
+            ("max_grad_norm", lambda v: v > 0, "positive"),
+            ("lr_decay", lambda v: 0 < v <= 1, "in (0, 1]"),
+            ("dropout", lambda v: 0 <= v < 1, "in [0, 1)"),
+        ):
+            value = getattr(self, name)
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if not (number and accepts(value)):  # NaN fails every comparison
+                raise InvalidSetting(name, f"must be {interval}, got {value!r}")
+        if self.decay_steps and self.decay_epochs:
+            raise InvalidSetting(
+                "decay_epochs",
+                f"and decay_steps ({self.decay_steps}) are both set: the "
+                "learning rate decays by steps or by epochs, set the other to 0",
+            )
+        for name in ("decouple", "non_local", "compile"):
+            if not isinstance(getattr(self, name), bool):
+                raise InvalidSetting(name, f"must be True or False, got "
+                                     f"{getattr(self, name)!r}")  # fmt: skip
+        if not self.decouple and self.scheme not in DECOUPLABLE_SCHEMES:
+            raise InvalidSetting(
+                "decouple",
+                f"cannot be False for {self.scheme}, which decouples self-loops "
+                "by definition",
+            )
+        if not isinstance(self.keypoints, str) or not self.keypoints.isidentifier():
+            raise InvalidSetting(
+                "keypoints", f"must be a name like gt, got {self.keypoints!r}"
+            )
+        if self.select_on == "val" and not self.val_subjects:
+            raise InvalidSetting(
+                "val_subjects", "is empty: select_on='val' needs a validation subject"
+            )
+        if self.amp != "none" and not self.device.startswith("cuda"):
+            raise InvalidSetting("amp", f"{self.amp!r} needs a CUDA --device")
 
     @property
     def train_subjects(self) -> list[str]:
+        """S1 S5 S6 S7 S8, without the validation subjects."""
         from pyg_weightshare.datasets import TRAIN_SUBJECTS
 
         return [s for s in TRAIN_SUBJECTS if s not in self.val_subjects]
 
-    def model_kwargs(self) -> dict:
+    def model_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of :class:`~pyg_weightshare.PoseGCN`."""
-        return {
-            "scheme": self.scheme,
-            "decouple": self.decouple,
-            "hidden_channels": self.hidden,
-            "num_blocks": self.num_blocks,
-            "dropout": self.dropout,
-            "non_local": self.non_local,
-            "adjacency": self.adjacency,
-            "init": self.init,
-        }
+        return {name: getattr(self, name) for name in MODEL_FIELDS}
 
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(dataclasses.asdict(self), indent=2) + "\n")
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as plain JSON data."""
+        return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> TrainConfig:
+    def from_dict(cls, values: dict[str, Any], source: str = "") -> TrainConfig:
+        """The configuration saved by :meth:`to_dict`.
+
+        Args:
+            values (dict): The saved settings.
+            source (str, optional): The file they come from, for errors.
+        """
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{key: value for key, value in values.items() if key in names})
+        keys = set(values) if isinstance(values, dict) else set()
+        if keys != names:
+            unknown, missing = sorted(keys - names), sorted(names - keys)
+            problem = f"unknown settings {unknown}" if unknown else ""
+            if missing:
+                more = ", ..." if len(missing) > 3 else ""
+                problem += "; " if problem else ""
+                problem += f"missing {', '.join(missing[:3])}{more}"
+            raise ValueError(
+                f"{source or 'configuration'}: not a pyg-weightshare run "
+                f"configuration ({problem})"
+            )
+        try:
+            return cls(**values)
+        except (InvalidSetting, TypeError) as error:
+            raise ValueError(f"{source or 'configuration'}: {error}") from None
+
+    def differences(self, requested: TrainConfig) -> list[str]:
+        """The settings in which :obj:`requested` differs from this run, as
+        ``"name: run VALUE, requested VALUE"``; :obj:`epochs` may grow, and
+        the fields of :obj:`RUNTIME_FIELDS` may change."""
+        differences = []
+        for f in dataclasses.fields(self):
+            mine, theirs = getattr(self, f.name), getattr(requested, f.name)
+            if f.name in RUNTIME_FIELDS or mine == theirs:
+                continue
+            if f.name == "epochs" and theirs > mine:
+                continue
+            differences.append(f"{f.name}: run {mine!r}, requested {theirs!r}")
+        return differences

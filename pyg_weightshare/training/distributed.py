@@ -11,12 +11,37 @@ from torch import Tensor
 from torch.distributed._functional_collectives import all_reduce
 
 
+def check_device(name: str) -> torch.device:
+    """The device called :obj:`name`, refused with a clear error when this
+    PyTorch cannot use it."""
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device {name!r} is not a device: cpu, cuda or cuda:N"
+        ) from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device {name!r}: this PyTorch sees no CUDA device "
+                f"(torch {torch.__version__}, CUDA build: {torch.version.cuda})"
+            )
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device {name!r}: there are {torch.cuda.device_count()} CUDA devices"
+            )
+    elif device.type != "cpu":
+        raise ValueError(f"device {name!r} is not supported: cpu, cuda or cuda:N")
+    return device
+
+
 def setup(device: str) -> tuple[int, int, torch.device]:
     """Joins the process group when started by ``torchrun`` (NCCL on CUDA,
     gloo on the CPU). Returns ``(rank, world_size, device)``."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if world_size == 1:
-        return 0, 1, torch.device(device)
+        return 0, 1, check_device(device)
+    check_device(device)
     local_rank = int(os.environ["LOCAL_RANK"])
     if device.startswith("cuda"):
         torch.cuda.set_device(local_rank)

@@ -76,7 +76,7 @@ def model_note(config: TrainConfig, best_epoch: int) -> str:
     """The model and the epoch a report shows, in one line."""
     scheme = config.scheme + ("" if config.decouple else " (not decoupled)")
     return (
-        f"{scheme}, {config.hidden} channels, epoch {best_epoch} of "
+        f"{scheme}, {config.hidden_channels} channels, epoch {best_epoch} of "
         f"{config.epochs} ({selection_note(config)})"
     )
 
@@ -116,7 +116,7 @@ def write_report(
     report = {
         "scheme": config.scheme,
         "decouple": config.decouple,
-        "hidden": config.hidden,
+        "hidden_channels": config.hidden_channels,
         "parameters": num_parameters,
         "data": {
             "data_dir": config.data_dir,
@@ -142,8 +142,8 @@ def write_report(
     }
     (out / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / "evaluation.md").write_text(
-        f"# {config.scheme} (decouple={config.decouple}, {config.hidden} channels, "
-        f"{num_parameters:,} parameters)\n\n"
+        f"# {config.scheme} (decouple={config.decouple}, "
+        f"{config.hidden_channels} channels, {num_parameters:,} parameters)\n\n"
         f"- Data: {data_note(config)}.\n"
         f"- Training: {recipe_note(config)}.\n"
         f"- Model of epoch {best_epoch} of {config.epochs} "

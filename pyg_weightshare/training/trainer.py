@@ -1,192 +1,97 @@
-"""Training and evaluation of the lifting network on Human3.6M-format data."""
+"""Training of the lifting network on Human3.6M-format data."""
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import shutil
-import tempfile
+import math
 import time
-from pathlib import Path
 
 import torch
 from torch import Tensor
 
-from pyg_weightshare.datasets import TEST_SUBJECTS, Human36M, PoseSplit
-from pyg_weightshare.metrics import ActionErrors, evaluate_by_action
+from pyg_weightshare.datasets import Human36M
 from pyg_weightshare.training import distributed
-from pyg_weightshare.training.checkpoint import (
-    atomic_save,
-    check_same_model,
-    load_checkpoint,
-)
+from pyg_weightshare.training.checkpoint import RunDirectory, load_checkpoint
 from pyg_weightshare.training.config import TrainConfig
+from pyg_weightshare.training.evaluation import (
+    build_model,
+    evaluate,
+    load_dataset,
+    mean_pose_baseline,
+)
 
-EVAL_BATCH_SIZE = 4096
-
-
-def cache_dir() -> Path:
-    """Where generated data lives: :obj:`$PYG_WEIGHTSHARE_CACHE`, or
-    :obj:`~/.cache/pyg_weightshare`."""
-    default = Path.home() / ".cache" / "pyg_weightshare"
-    return Path(os.environ.get("PYG_WEIGHTSHARE_CACHE", default))
-
-
-def synthetic_data_dir() -> Path:
-    """The default dataset: a synthetic Human3.6M (ground-truth 2D and noisy
-    detections named like CPN's), generated once into :func:`cache_dir`."""
-    from pyg_weightshare.datasets import synthesize_h36m
-
-    root = cache_dir() / "synthetic-h36m"
-    if not (root / "data_3d_h36m.npz").is_file():
-        print(f"Generating the synthetic Human3.6M dataset in {root} (once) ...")
-        root.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=root.parent, prefix=".synthetic-"))
-        synthesize_h36m(staging, detections="cpn_ft_h36m_dbb")
-        with contextlib.suppress(OSError):  # another process won the race
-            staging.rename(root)
-        shutil.rmtree(staging, ignore_errors=True)
-    return root
+# A training loss this many times that of predicting all-zero poses means the
+# run has exploded even while every number is still finite.
+EXPLODED_LOSS_FACTOR = 1e3
 
 
-def load_dataset(config: TrainConfig) -> Human36M:
-    root = config.data_dir or synthetic_data_dir()
-    return Human36M(
-        root,
-        keypoints=config.keypoints,
-        num_joints=config.num_joints,
-        train_subjects=config.train_subjects,
-        test_subjects=TEST_SUBJECTS,
-        val_subjects=config.val_subjects,
-    )
-
-
-def build_model(config: TrainConfig, skeleton) -> torch.nn.Module:
-    from pyg_weightshare import PoseGCN
-
-    return PoseGCN(skeleton, **config.model_kwargs())
-
-
-@torch.no_grad()
-def predict(model: torch.nn.Module, inputs: Tensor, device: torch.device) -> Tensor:
-    """Predictions for every pose, in batches, on the CPU."""
-    model.eval()
-    return torch.cat(
-        [
-            model(chunk.to(device)).float().cpu()
-            for chunk in inputs.split(EVAL_BATCH_SIZE)
-        ]
-    )
-
-
-def evaluate(
-    model: torch.nn.Module, split: PoseSplit, device: torch.device
-) -> ActionErrors:
-    """Per-action MPJPE and P-MPJPE in millimetres."""
-    return evaluate_by_action(
-        predict(model, split.inputs, device), split.targets, split.action, scale=1000
-    )
-
-
-def mean_pose_baseline(train: PoseSplit, test: PoseSplit) -> ActionErrors:
-    """The errors of predicting the training set's mean pose for every input."""
-    mean_pose = train.targets.mean(dim=0, keepdim=True).expand_as(test.targets)
-    return evaluate_by_action(mean_pose, test.targets, test.action, scale=1000)
-
-
-def learning_rate_factor(config: TrainConfig, steps_per_epoch: int):
-    recipe = config.recipe_settings
-    every = recipe.decay_steps or recipe.decay_epochs * steps_per_epoch
-    return lambda step: recipe.lr_decay ** (step // every)
-
-
-def _autocast(config: TrainConfig, device: torch.device):
-    if config.amp == "none":
-        return contextlib.nullcontext()
-    dtype = torch.bfloat16 if config.amp == "bf16" else torch.float16
-    return torch.autocast(device.type, dtype=dtype)
-
-
-class Run:
-    """The files of a run directory; only the first process writes them."""
-
-    def __init__(self, out: Path, writer: bool) -> None:
-        self.out = out
-        self.writer = writer
-        self.config = out / "config.json"
-        self.metrics = out / "metrics.jsonl"
-        self.last = out / "last.pt"
-        self.best = out / "best.pt"
-
-    def prepare(self, config: TrainConfig, resume: bool) -> dict | None:
-        """Checks the directory and returns the checkpoint to resume from."""
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-            probe = tempfile.NamedTemporaryFile(dir=self.out, prefix=".probe-")
-            probe.close()
-        except OSError as error:
-            raise OSError(
-                f"Cannot write to the run directory {self.out}: {error}"
-            ) from None
-        if not self.last.exists():
-            if self.metrics.exists():
-                raise FileExistsError(f"{self.out} holds a run without checkpoint")
-            return None
-        if not resume:
-            raise FileExistsError(
-                f"{self.out} already holds a run: pass --resume to continue it "
-                "or choose another --out"
-            )
-        checkpoint = load_checkpoint(self.last)
-        check_same_model(checkpoint["config"], vars(config), self.last)
-        return checkpoint
-
-    def log(self, row: dict) -> None:
-        if self.writer:
-            with self.metrics.open("a") as file:
-                file.write(json.dumps(row) + "\n")
-
-    def truncate_log(self, epochs: int) -> None:
-        """Drops rows past the checkpoint, left by a run killed after logging."""
-        if self.writer and self.metrics.exists():
-            rows = self.metrics.read_text().splitlines()[:epochs]
-            self.metrics.write_text("".join(row + "\n" for row in rows))
-
-
-def _progress(iterable, total: int, description: str, enabled: bool):
-    if not enabled:
-        return iterable
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return iterable
-    return tqdm(iterable, total=total, desc=description, unit="batch", leave=False)
+class Diverged(FloatingPointError):
+    """Training stopped because the loss or the weights stopped being finite,
+    or the loss exploded; the run keeps its last good checkpoint."""
 
 
 def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
-    """Trains :class:`~pyg_weightshare.PoseGCN` as :obj:`config` says and
-    writes the run directory (see :mod:`pyg_weightshare.cli`). Under
+    """Trains :class:`~pyg_weightshare.PoseGCN` as :obj:`config` says in the
+    run directory :obj:`config.out` (see
+    :class:`~pyg_weightshare.training.checkpoint.RunDirectory`). Under
     ``torchrun`` each process takes its share of every batch.
+
+    Args:
+        config (TrainConfig): The run's settings.
+        resume (bool, optional): Continue the run in :obj:`config.out`,
+            whose settings must equal :obj:`config`'s (:obj:`epochs` may
+            grow). (default: :obj:`False`)
+        progress (bool, optional): Show progress bars. (default: :obj:`True`)
 
     Returns:
         dict: The final report (also written as :obj:`evaluation.json`), or
         an empty dict in processes other than the first.
+
+    Raises:
+        Diverged: If the loss or the weights stop being finite.
     """
-    if config.amp != "none" and not config.device.startswith("cuda"):
-        raise ValueError(f"amp={config.amp!r} needs a CUDA device")
     rank, world_size, device = distributed.setup(config.device)
+    run = RunDirectory(config.out)
     try:
-        return Trainer(config, rank, world_size, device).fit(resume, progress)
+        checkpoint = run.acquire(config, resume) if rank == 0 else None
+        if world_size > 1:
+            torch.distributed.barrier()  # the first process checked the directory
+            if rank > 0 and resume and run.last.exists():
+                checkpoint = load_checkpoint(run.last)
+        trainer = Trainer(config, rank=rank, world_size=world_size, device=device)
+        if checkpoint is not None:
+            trainer.load_state_dict(checkpoint)
+        if rank == 0:  # only once data and model are ready: a failed start
+            run.start(config, trainer.rows)  # leaves nothing behind
+        return trainer.fit(run if rank == 0 else None, progress)
     finally:
+        if rank == 0:
+            run.release()
         distributed.cleanup()
 
 
 class Trainer:
-    """One process's share of a training run."""
+    """One process's share of a training run: data, model, optimiser and
+    the epoch loop.
+
+    Args:
+        config (TrainConfig): The run's settings.
+        dataset (Human36M, optional): The data; anything with a
+            :obj:`skeleton` and :obj:`train`, :obj:`val` and :obj:`test`
+            :class:`~pyg_weightshare.datasets.PoseSplit`\\ s. (default: the
+            data of :obj:`config`)
+        rank (int, optional): This process under ``torchrun``. (default: :obj:`0`)
+        world_size (int, optional): The number of processes. (default: :obj:`1`)
+        device (torch.device, optional): (default: :obj:`config.device`)
+    """
 
     def __init__(
-        self, config: TrainConfig, rank: int, world_size: int, device: torch.device
+        self,
+        config: TrainConfig,
+        dataset: Human36M | None = None,
+        rank: int = 0,
+        world_size: int = 1,
+        device: torch.device | None = None,
     ) -> None:
         if config.batch_size % world_size:
             raise ValueError(
@@ -194,17 +99,9 @@ class Trainer:
                 "processes"
             )
         self.config = config
-        self.rank, self.world_size, self.device = rank, world_size, device
-        self.run = Run(Path(config.out), writer=rank == 0)
-
-    def fit(self, resume: bool, progress: bool) -> dict:
-        config, run, rank = self.config, self.run, self.rank
-        checkpoint = run.prepare(config, resume) if rank == 0 else None
-        if self.world_size > 1:
-            torch.distributed.barrier()  # the first process checked the directory
-            if rank > 0 and resume and run.last.exists():
-                checkpoint = load_checkpoint(run.last)
-        self.dataset = load_dataset(config)
+        self.rank, self.world_size = rank, world_size
+        self.device = device if device is not None else torch.device(config.device)
+        self.dataset = dataset if dataset is not None else load_dataset(config)
         self.train_split = self.dataset.train[:: config.stride]
         if self.device.type == "cuda":  # batches are slices of data on the GPU
             self.train_split = self.train_split.to(self.device)
@@ -212,67 +109,126 @@ class Trainer:
         if self.steps_per_epoch == 0:
             raise ValueError(
                 f"{len(self.train_split)} training poses do not fill one batch of "
-                f"{config.batch_size}"
+                f"{config.batch_size}: lower --batch-size or --stride"
             )
-        if rank == 0:  # only once the data fits: a failed start leaves nothing
-            config.save(run.config)
-        self._build(checkpoint)
+        self.zero_loss = float(self.train_split.targets.square().mean())
 
-        select_split = {"val": self.dataset.val, "test": self.dataset.test}
-        select_split = select_split.get(config.select_on)
-        for epoch in range(self.start_epoch, config.epochs + 1):
-            loss, seconds = self._train_epoch(epoch, progress and rank == 0)
-            row = {
-                "epoch": epoch,
-                "train_loss": loss,
-                "lr": self.optimizer.param_groups[0]["lr"],
-                "poses_per_second": self.steps_per_epoch * config.batch_size / seconds,
-            }
-            if rank == 0:
-                if select_split is not None:
-                    errors = evaluate(self.model, select_split, self.device)
-                    row[f"{config.select_on}_mpjpe"] = errors.mpjpe_action_mean
-                    row[f"{config.select_on}_p_mpjpe"] = errors.p_mpjpe_action_mean
-                self._checkpoint(epoch, row)
-                run.log(row)
-                print(_format_row(row), flush=True)
-            if self.world_size > 1:
-                torch.distributed.barrier()
-        return self._report() if rank == 0 else {}
-
-    def _build(self, checkpoint: dict | None) -> None:
-        config = self.config
         torch.manual_seed(config.seed)
         model = build_model(config, self.dataset.skeleton).to(self.device)
-        if self.world_size > 1:
+        if world_size > 1:
             model = distributed.synchronise_batch_norm(model, self.device)
         self.model = model
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, learning_rate_factor(config, self.steps_per_epoch)
+        every = config.decay_steps or config.decay_epochs * self.steps_per_epoch
+        self.scheduler = torch.optim.lr_scheduler.StepLR(
+            self.optimizer,
+            step_size=every or 1,
+            gamma=config.lr_decay if every else 1.0,
         )
         self.scaler = torch.amp.GradScaler(
             self.device.type, enabled=config.amp == "fp16"
         )
-        self.start_epoch, self.best = 1, {"epoch": 0, "score": float("inf")}
-        if checkpoint is not None:
-            model.load_state_dict(checkpoint["model"])
-            self.optimizer.load_state_dict(checkpoint["optimizer"])
-            self.scheduler.load_state_dict(checkpoint["scheduler"])
-            self.scaler.load_state_dict(checkpoint["scaler"])
-            torch.set_rng_state(checkpoint["rng"])
-            self.start_epoch = checkpoint["epoch"] + 1
-            self.best = checkpoint["best"]
-            self.run.truncate_log(checkpoint["epoch"])
+        self.epoch = 0
+        self.best = {"epoch": 0, "score": math.inf}
+        self.rows: list[dict] = []
         self.network = model
-        if self.world_size > 1:
+        if world_size > 1:
             self.network = torch.nn.parallel.DistributedDataParallel(model)
         if config.compile:
             self.network = torch.compile(self.network)
 
-    def _train_epoch(self, epoch: int, progress: bool) -> tuple[float, float]:
-        """One pass over the training split in a seeded order; returns the
-        mean loss and the seconds it took."""
+    def state_dict(self) -> dict:
+        """Everything needed to continue the run, as tensors and plain data."""
+        return {
+            "config": self.config.to_dict(),
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "rng": torch.get_rng_state(),
+            "epoch": self.epoch,
+            "best": dict(self.best),
+            "metrics": list(self.rows),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continues from a :meth:`state_dict`."""
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.scheduler.load_state_dict(state["scheduler"])
+            self.scaler.load_state_dict(state["scaler"])
+            torch.set_rng_state(state["rng"])
+            self.epoch, self.best = state["epoch"], dict(state["best"])
+            self.rows = list(state["metrics"])
+        except (KeyError, RuntimeError, ValueError, TypeError) as error:
+            reason = str(error).splitlines()[0]
+            raise ValueError(
+                f"The checkpoint does not fit this run: {reason}"
+            ) from None
+
+    def fit(self, run: RunDirectory | None, progress: bool = True) -> dict:
+        """Trains from the epoch after :obj:`epoch` to :obj:`config.epochs`,
+        committing each epoch to :obj:`run` (the first process only), and
+        returns the report of the selected model."""
+        config = self.config
+        select_split = {"val": self.dataset.val, "test": self.dataset.test}
+        select_split = select_split.get(config.select_on)
+        for epoch in range(self.epoch + 1, config.epochs + 1):
+            try:
+                row = self._epoch(epoch, progress and self.rank == 0, select_split)
+            except Diverged as error:
+                kept = "no epoch finished"
+                if self.epoch:
+                    kept = f"{config.out}/last.pt keeps epoch {self.epoch}"
+                raise Diverged(
+                    f"{error}; {kept}; start a new run (another --out) with a "
+                    f"lower --lr than {config.lr:g}"
+                ) from None
+            if run is not None:
+                self._commit(epoch, row, run)
+                print(_format_row(row), flush=True)
+            if self.world_size > 1:
+                torch.distributed.barrier()
+        return self._report(run) if run is not None else {}
+
+    def _epoch(self, epoch: int, progress: bool, select_split) -> dict:
+        """Trains one epoch and returns its row of the metrics log (with the
+        selection split's errors in the first process)."""
+        loss, seconds = self.train_epoch(epoch, progress)
+        row = {
+            "epoch": epoch,
+            "train_loss": loss,
+            "lr": self.optimizer.param_groups[0]["lr"],
+            "poses_per_second": self.steps_per_epoch * self.config.batch_size / seconds,
+        }
+        if self.rank == 0 and select_split is not None:
+            try:
+                errors = evaluate(self.model, select_split, self.device)
+            except ValueError as error:  # NaN or infinite predictions
+                raise Diverged(f"training diverged in epoch {epoch}: {error}") from None
+            row[f"{self.config.select_on}_mpjpe"] = errors.mpjpe_action_mean
+            row[f"{self.config.select_on}_p_mpjpe"] = errors.p_mpjpe_action_mean
+        return row
+
+    def _commit(self, epoch: int, row: dict, run: RunDirectory) -> None:
+        # Without a selection split (select_on="last") every epoch wins.
+        score = row.get(f"{self.config.select_on}_mpjpe", -float(epoch))
+        improved = score < self.best["score"]
+        if improved:
+            self.best = {"epoch": epoch, "score": score}
+        self.epoch = epoch
+        self.rows.append(row)
+        run.save(self.state_dict(), best=improved)
+
+    def train_epoch(self, epoch: int, progress: bool = False) -> tuple[float, float]:
+        """One pass over the training split in an order fixed by the seed and
+        :obj:`epoch`; returns the mean loss and the seconds it took.
+
+        Raises:
+            Diverged: If the loss or the weights are not finite afterwards,
+                or the loss exploded.
+        """
         config, split = self.config, self.train_split
         self.network.train()
         batch_size = config.batch_size
@@ -294,7 +250,7 @@ class Trainer:
         for step in steps:
             first = step * batch_size + offset
             index = order[first : first + share]
-            total += self._step(
+            total += self.step(
                 split.inputs[index].to(self.device, non_blocking=True),
                 split.targets[index].to(self.device, non_blocking=True),
             )
@@ -307,56 +263,70 @@ class Trainer:
         if self.world_size > 1:
             torch.distributed.all_reduce(total)
             total /= self.world_size
-        return total.item() / self.steps_per_epoch, time.perf_counter() - start
+        loss = total.item() / self.steps_per_epoch
+        self._check_diverged(epoch, loss)
+        return loss, time.perf_counter() - start
 
-    def _step(self, inputs: Tensor, targets: Tensor) -> Tensor:
-        with _autocast(self.config, self.device):
+    def _check_diverged(self, epoch: int, loss: float) -> None:
+        tensors = [*self.model.parameters(), *self.model.buffers()]
+        floating = [t for t in tensors if t.is_floating_point()]
+        finite = bool(torch.stack([t.isfinite().all() for t in floating]).all())
+        reason = None
+        if not math.isfinite(loss):
+            reason = f"the training loss is {loss}"
+        elif not finite:
+            reason = "the weights are no longer finite"
+        elif loss > EXPLODED_LOSS_FACTOR * self.zero_loss:
+            reason = (
+                f"the training loss {loss:.3g} exploded (predicting zeros "
+                f"scores {self.zero_loss:.3g})"
+            )
+        if reason is not None:
+            raise Diverged(f"training diverged in epoch {epoch}: {reason}")
+
+    def step(self, inputs: Tensor, targets: Tensor) -> Tensor:
+        """One optimisation step on a batch; returns its loss (no host sync)."""
+        autocast = contextlib.nullcontext()
+        if self.config.amp != "none":
+            dtype = torch.bfloat16 if self.config.amp == "bf16" else torch.float16
+            autocast = torch.autocast(self.device.type, dtype=dtype)
+        with autocast:
             prediction = self.network(inputs)
         loss = torch.nn.functional.mse_loss(prediction.float(), targets)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.unscale_(self.optimizer)
         torch.nn.utils.clip_grad_norm_(
-            self.model.parameters(), self.config.recipe_settings.max_grad_norm
+            self.model.parameters(), self.config.max_grad_norm
         )
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.scheduler.step()
         return loss.detach()
 
-    def _checkpoint(self, epoch: int, row: dict) -> None:
-        # Without a selection split (select_on="last") every epoch wins.
-        score = row.get(f"{self.config.select_on}_mpjpe", -float(epoch))
-        improved = score < self.best["score"]
-        if improved:
-            self.best = {"epoch": epoch, "score": score}
-        state = {
-            "config": vars(self.config),
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
-            "scaler": self.scaler.state_dict(),
-            "rng": torch.get_rng_state(),
-            "epoch": epoch,
-            "best": self.best,
-        }
-        if improved:
-            atomic_save(state, self.run.best)
-        atomic_save(state, self.run.last)
-
-    def _report(self) -> dict:
+    def _report(self, run: RunDirectory) -> dict:
         from pyg_weightshare.training.report import write_report
 
-        best = load_checkpoint(self.run.best)
+        best = load_checkpoint(run.best)
         self.model.load_state_dict(best["model"])
         return write_report(
-            self.run.out,
+            run.out,
             self.config,
             evaluate(self.model, self.dataset.test, self.device),
             mean_pose_baseline(self.dataset.train, self.dataset.test),
             best_epoch=best["epoch"],
             num_parameters=sum(p.numel() for p in self.model.parameters()),
         )
+
+
+def _progress(iterable, total: int, description: str, enabled: bool):
+    if not enabled:
+        return iterable
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return iterable
+    return tqdm(iterable, total=total, desc=description, unit="batch", leave=False)
 
 
 def _format_row(row: dict) -> str:
@@ -368,32 +338,3 @@ def _format_row(row: dict) -> str:
             parts.append(f"{split} MPJPE {row[key]:.1f} mm, P-MPJPE {aligned:.1f} mm")
     parts.append(f"{row['poses_per_second']:,.0f} poses/s")
     return " | ".join(parts)
-
-
-def restore(
-    path: str | os.PathLike, data_dir: str | None = None
-) -> tuple[torch.nn.Module, Human36M, TrainConfig]:
-    """The model of a checkpoint with its weights, the data it was trained on
-    (or :obj:`data_dir`) and its configuration."""
-    checkpoint = load_checkpoint(path)
-    config = TrainConfig.from_dict(checkpoint["config"])
-    if data_dir is not None:
-        config.data_dir = data_dir
-    dataset = load_dataset(config)
-    model = build_model(config, dataset.skeleton)
-    try:
-        model.load_state_dict(checkpoint["model"])
-    except (RuntimeError, ValueError) as error:
-        raise ValueError(
-            f"{path} does not fit its own configuration: {error}"
-        ) from None
-    return model, dataset, config
-
-
-def evaluate_checkpoint(
-    path: str | os.PathLike, data_dir: str | None = None, device: str = "cpu"
-) -> tuple[ActionErrors, TrainConfig]:
-    """Rebuilds the model of a checkpoint and evaluates it on the test
-    subjects of :obj:`data_dir` (default: the data it was trained on)."""
-    model, dataset, config = restore(path, data_dir)
-    return evaluate(model.to(device), dataset.test, torch.device(device)), config

@@ -60,8 +60,8 @@ def visualize_checkpoint(
     from pyg_weightshare.datasets.camera import image_coordinates
     from pyg_weightshare.metrics import mpjpe, p_mpjpe
     from pyg_weightshare.training.checkpoint import load_checkpoint
+    from pyg_weightshare.training.evaluation import predict, restore
     from pyg_weightshare.training.report import data_note, recipe_note
-    from pyg_weightshare.training.trainer import predict, restore
 
     model, dataset, config = restore(checkpoint_path, data_dir)
     epoch = load_checkpoint(checkpoint_path)["epoch"]

@@ -9,7 +9,7 @@ from pyg_weightshare.datasets import synthesize_h36m
 def tiny():
     """Arguments of a small model on few poses: a whole run takes seconds."""
     return [
-        "--hidden",
+        "--hidden-channels",
         "16",
         "--num-blocks",
         "1",

@@ -29,3 +29,10 @@ def test_table_3_is_trained_laid_out_and_resumable(tiny_data, tmp_path, capsys):
     assert main(argv) == 0
     assert [path.stat().st_mtime_ns for path in reports] == stamps
     assert (out / "table3.md").read_text() == table
+
+    # Other settings are not the finished rows: refused, naming them.
+    other = [*argv, "--stride", "4"]
+    assert main(other) == 2
+    error = capsys.readouterr().err
+    assert "holds a run with other settings (stride: run 8, requested 4)" in error
+    assert (out / "table3.md").read_text() == table

@@ -1,8 +1,10 @@
 import json
+import signal
 import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import torch
 
@@ -62,7 +64,7 @@ def test_train_writes_the_run_and_evaluate_reproduces_it(
 def test_resumed_run_equals_uninterrupted_run(tiny_data, tmp_path, tiny):
     base = dict(
         data_dir=str(tiny_data),
-        hidden=16,
+        hidden_channels=16,
         num_blocks=1,
         batch_size=128,
         stride=2,
@@ -118,7 +120,7 @@ def test_data_dir_without_files(tmp_path, capsys, tiny):
     ]
     assert main(argv + tiny) == 2
     assert "data_3d_h36m.npz" in capsys.readouterr().err
-    assert list((tmp_path / "run").iterdir()) == []
+    assert not (tmp_path / "run").exists()  # a failed start leaves nothing
 
 
 def test_unwritable_output_directory(tiny_data, tmp_path, capsys, tiny):
@@ -138,11 +140,9 @@ def test_existing_run_needs_resume_and_same_model(tiny_data, tmp_path, capsys, t
     assert main(argv + tiny) == 2
     assert "already holds a run: pass --resume" in capsys.readouterr().err
     assert main([*argv, "--resume", "--scheme", "full", *tiny]) == 2
-    assert "holds another model: scheme: checkpoint 'pre_agg', requested 'full'" in (
-        capsys.readouterr().err
-    )
+    assert "scheme: run 'pre_agg', requested 'full'" in capsys.readouterr().err
     assert main([*argv, "--resume", "--num-joints", "17", *tiny]) == 2
-    assert "num_joints: checkpoint 16, requested 17" in capsys.readouterr().err
+    assert "num_joints: run 16, requested 17" in capsys.readouterr().err
     assert (run / "metrics.jsonl").read_text() == before
 
 
@@ -166,10 +166,18 @@ def test_visualize_draws_the_checkpoint(tiny_data, tmp_path, tiny):
         == 0
     )
     assert figure.stat().st_size > 10_000
+    # A directory as --out gets poses.png inside, not DIR.png beside it.
+    folder = tmp_path / "figures"
+    folder.mkdir()
+    assert (
+        main(["visualize", "--checkpoint", str(run / "best.pt"), "--out", str(folder)])
+        == 0
+    )
+    assert [path.name for path in folder.iterdir()] == ["poses.png"]
 
 
 def test_killed_run_resumes_to_the_uninterrupted_result(tiny_data, tmp_path):
-    common = ["--data-dir", str(tiny_data), "--epochs", "3", "--hidden", "16"]
+    common = ["--data-dir", str(tiny_data), "--epochs", "3", "--hidden-channels", "16"]
     common += ["--num-blocks", "1", "--batch-size", "128", "--no-progress"]
     killed, straight = tmp_path / "killed", tmp_path / "straight"
     command = [sys.executable, "-m", "pyg_weightshare", "train", *common]
@@ -188,3 +196,180 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tiny_data, tmp_path):
         dict(row, poses_per_second=again["poses_per_second"])
         for row, again in zip(rows(straight), rows(killed), strict=True)
     ]
+
+
+# Runs you can trust -----------------------------------------------------------
+
+
+class Killed(BaseException):
+    """Stands for a SIGKILL: nothing after the write it follows happens."""
+
+
+def files(run):
+    return {path.name: path.read_bytes() for path in sorted(run.iterdir())}
+
+
+def test_resume_with_other_settings_is_refused_with_the_differences(
+    tiny_data, tmp_path, capsys, tiny
+):
+    run = tmp_path / "run"
+    argv = ["train", "--data-dir", str(tiny_data), "--out", str(run)]
+    assert main([*argv, "--epochs", "1", *tiny]) == 0
+    before = files(run)
+    changed = ["--lr", "0.01", "--seed", "1", "--val-subjects", "S7"]
+    changed += ["--keypoints", "cpn_ft_h36m_dbb", "--recipe", "ablation"]
+    changed += ["--select-on", "test", "--epochs", "1"]
+    capsys.readouterr()
+    assert main([*argv, "--resume", *changed, *tiny]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    for difference in (
+        "lr: run 0.001, requested 0.01",
+        "seed: run 0, requested 1",
+        "val_subjects: run ['S8'], requested ['S7']",
+        "keypoints: run 'gt', requested 'cpn_ft_h36m_dbb'",
+        "recipe: run 'demo', requested 'ablation'",
+        "select_on: run 'val', requested 'test'",
+    ):
+        assert difference in error
+    assert files(run) == before
+    # Fewer epochs are refused too; more continue the same run, whose
+    # settings need not be repeated.
+    assert main([*argv, "--resume", "--epochs", "0"]) == 2
+    assert main([*argv, "--resume", "--epochs", "1", "--stride", "4"]) == 2
+    assert "stride: run 2, requested 4" in capsys.readouterr().err
+    assert main([*argv, "--resume", "--epochs", "2", "--no-progress"]) == 0
+    assert [row["epoch"] for row in rows(run)] == [1, 2]
+    assert json.loads((run / "config.json").read_text())["hidden_channels"] == 16
+
+
+def test_a_kill_between_any_two_writes_resumes_to_the_uninterrupted_run(
+    tiny_data, tmp_path, monkeypatch
+):
+    from pyg_weightshare.training import checkpoint
+
+    base = dict(data_dir=str(tiny_data), hidden_channels=16, num_blocks=1)
+    base.update(batch_size=128, stride=4, epochs=2, dropout=0.1, seed=5)
+    commit, writes = checkpoint._commit, []
+
+    def counting(tmp, path):
+        commit(tmp, path)
+        writes.append(path.name)
+
+    monkeypatch.setattr(checkpoint, "_commit", counting)
+    straight = tmp_path / "straight"
+    train(TrainConfig(out=str(straight), **base), progress=False)
+    assert writes.count("last.pt") == 2 and writes.count("metrics.jsonl") == 3
+
+    def comparable(run):
+        logged = [dict(row, poses_per_second=None) for row in rows(run)]
+        last = load_checkpoint(run / "last.pt")
+        report = json.loads((run / "evaluation.json").read_text())
+        return logged, last["model"], load_checkpoint(run / "best.pt")["epoch"], report
+
+    expected = comparable(straight)
+    for kill_after in range(1, len(writes) + 1):
+        done = []
+
+        def killing(tmp, path, kill_after=kill_after, done=done):
+            commit(tmp, path)
+            done.append(path.name)
+            if len(done) == kill_after:
+                raise Killed
+
+        monkeypatch.setattr(checkpoint, "_commit", killing)
+        out = tmp_path / f"killed-after-{kill_after}"
+        with pytest.raises(Killed):
+            train(TrainConfig(out=str(out), **base), progress=False)
+        monkeypatch.setattr(checkpoint, "_commit", commit)
+        train(TrainConfig(out=str(out), **base), resume=True, progress=False)
+        logged, weights, best_epoch, report = comparable(out)
+        assert logged == expected[0], done
+        assert best_epoch == expected[2], done
+        assert report == expected[3], done
+        for name, value in expected[1].items():
+            if isinstance(value, torch.Tensor):
+                assert torch.equal(weights[name], value), (done, name)
+
+
+def test_divergence_stops_the_run(tiny_data, tmp_path, capsys, tiny):
+    run = tmp_path / "run"
+    argv = ["train", "--data-dir", str(tiny_data), "--out", str(run), "--epochs", "2"]
+    assert main([*argv, "--lr", "1e6", *tiny]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "training diverged in epoch 1: the training loss" in error
+    assert "start a new run (another --out) with a lower --lr than 1e+06" in error
+    assert not (run / "last.pt").exists() and not (run / "best.pt").exists()
+    assert (run / "metrics.jsonl").read_text() == ""
+
+
+def test_a_second_trainer_on_the_same_directory_fails_at_once(
+    tiny_data, tmp_path, capsys, tiny
+):
+    from pyg_weightshare.training.checkpoint import RunDirectory
+
+    run = tmp_path / "run"
+    first = RunDirectory(run)  # what a running trainer holds
+    first.acquire(TrainConfig(out=str(run)), resume=False)
+    try:
+        argv = ["train", "--data-dir", str(tiny_data), "--out", str(run)]
+        assert main([*argv, "--epochs", "1", *tiny]) == 2
+        assert "is in use by another training run" in capsys.readouterr().err
+        assert [path.name for path in run.iterdir()] == [".lock"]
+    finally:
+        first.release()
+
+
+def test_a_failed_start_leaves_no_configuration(tiny_data, tmp_path, capsys, tiny):
+    run = tmp_path / "run"
+    argv = ["train", "--data-dir", str(tiny_data), "--out", str(run)]
+    assert main([*argv, "--scheme", "conv_style", "--no-decouple", *tiny]) == 2
+    assert "--decouple cannot be False for conv_style" in capsys.readouterr().err
+    assert main([*argv, *tiny, "--batch-size", "100000"]) == 2
+    assert "do not fill one batch of 100000" in capsys.readouterr().err
+    assert not run.exists()
+
+
+def test_ctrl_c_stops_with_one_line(tiny_data, tmp_path):
+    run = tmp_path / "run"
+    command = [sys.executable, "-m", "pyg_weightshare", "train", "--out", str(run)]
+    command += ["--data-dir", str(tiny_data), "--epochs", "1000", "--hidden-channels"]
+    command += ["16", "--num-blocks", "1", "--batch-size", "128", "--no-progress"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    metrics = run / "metrics.jsonl"
+    while not (metrics.exists() and metrics.read_text().count("\n") >= 1):
+        assert process.poll() is None, "the run ended before its first epoch"
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert error == (
+        f"pyg-weightshare train: interrupted; continue with: pyg-weightshare "
+        f"train --out {run} --resume\n"
+    )
+
+
+def test_empty_test_subjects_are_an_error(tiny_data, tmp_path, capsys, tiny):
+    from pyg_weightshare.datasets.npz import load_pickled_dict
+
+    root = tmp_path / "no-test-poses"
+    root.mkdir()
+    for name, key in (("data_3d_h36m.npz", "positions_3d"),
+                      ("data_2d_h36m_gt.npz", "positions_2d")):  # fmt: skip
+        content = load_pickled_dict(tiny_data / name, key)
+        content["S9"], content["S11"] = {}, {}
+        np.savez(root / name, **{key: content})
+    argv = ["train", "--data-dir", str(root), "--out", str(tmp_path / "run")]
+    assert main([*argv, *tiny]) == 2
+    assert "the test subjects S9 S11 have no poses" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a CPU-only machine")
+def test_cuda_on_a_cpu_only_torch(tiny_data, tmp_path, capsys, tiny):
+    argv = ["train", "--data-dir", str(tiny_data), "--out", str(tmp_path / "run")]
+    assert main([*argv, "--device", "cuda", *tiny]) == 2
+    assert "device 'cuda': this PyTorch sees no CUDA device" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+    assert main(["evaluate", "--checkpoint", "best.pt", "--device", "cuda"]) == 2
+    assert "this PyTorch sees no CUDA device" in capsys.readouterr().err

@@ -32,7 +32,7 @@ def test_figure_overlays_prediction_and_truth_with_units(
         out=str(tmp_path / "run"),
         data_dir=str(tiny_data),
         epochs=1,
-        hidden=16,
+        hidden_channels=16,
         num_blocks=1,
         batch_size=128,
         stride=2,

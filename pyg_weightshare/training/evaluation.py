@@ -1,0 +1,105 @@
+"""The data and model of a configuration, and their evaluation on the test
+subjects."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+from torch import Tensor
+
+from pyg_weightshare.datasets import TEST_SUBJECTS, Human36M, PoseSplit
+from pyg_weightshare.datasets.cache import synthetic_data_dir
+from pyg_weightshare.metrics import ActionErrors, evaluate_by_action
+from pyg_weightshare.training.checkpoint import load_checkpoint
+from pyg_weightshare.training.config import TrainConfig
+from pyg_weightshare.training.distributed import check_device
+
+EVAL_BATCH_SIZE = 4096
+
+
+def load_dataset(config: TrainConfig, require_val: bool = True) -> Human36M:
+    """The splits of :obj:`config`'s data (the synthetic dataset when it
+    names no directory), refusing an empty test split, and an empty
+    validation split when it selects the model (:obj:`require_val`)."""
+    root = config.data_dir or synthetic_data_dir()
+    dataset = Human36M(
+        root,
+        keypoints=config.keypoints,
+        num_joints=config.num_joints,
+        train_subjects=config.train_subjects,
+        test_subjects=TEST_SUBJECTS,
+        val_subjects=config.val_subjects,
+    )
+    needed = {"test": TEST_SUBJECTS}
+    if require_val and config.select_on == "val":
+        needed["val"] = config.val_subjects
+    for split, subjects in needed.items():
+        if len(getattr(dataset, split)) == 0:
+            raise ValueError(
+                f"{root}: the {split} subjects {' '.join(subjects)} have no poses"
+            )
+    return dataset
+
+
+def build_model(config: TrainConfig, skeleton) -> torch.nn.Module:
+    """The :class:`~pyg_weightshare.PoseGCN` of :obj:`config`."""
+    from pyg_weightshare import PoseGCN
+
+    return PoseGCN(skeleton, **config.model_kwargs())
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, inputs: Tensor, device: torch.device) -> Tensor:
+    """Predictions :obj:`[N, J, 3]` for every pose, in batches, on the CPU."""
+    model.eval()
+    chunks = [
+        model(chunk.to(device)).float().cpu() for chunk in inputs.split(EVAL_BATCH_SIZE)
+    ]
+    return torch.cat(chunks) if chunks else inputs.new_zeros(0, inputs.size(1), 3)
+
+
+def evaluate(
+    model: torch.nn.Module, split: PoseSplit, device: torch.device
+) -> ActionErrors:
+    """Per-action MPJPE and P-MPJPE in millimetres."""
+    return evaluate_by_action(
+        predict(model, split.inputs, device), split.targets, split.action, scale=1000
+    )
+
+
+def mean_pose_baseline(train: PoseSplit, test: PoseSplit) -> ActionErrors:
+    """The errors of predicting the training set's mean pose for every input."""
+    mean_pose = train.targets.mean(dim=0, keepdim=True).expand_as(test.targets)
+    return evaluate_by_action(mean_pose, test.targets, test.action, scale=1000)
+
+
+def restore(
+    path: str | os.PathLike, data_dir: str | None = None
+) -> tuple[torch.nn.Module, Human36M, TrainConfig]:
+    """The model of a checkpoint with its weights, the data it was trained on
+    (or :obj:`data_dir`) and its configuration."""
+    checkpoint = load_checkpoint(path)
+    config = TrainConfig.from_dict(checkpoint["config"], str(path))
+    if data_dir is not None:
+        config.data_dir = os.path.abspath(data_dir)
+    dataset = load_dataset(config, require_val=False)
+    model = build_model(config, dataset.skeleton)
+    try:
+        model.load_state_dict(checkpoint["model"])
+    except (RuntimeError, ValueError) as error:
+        reason = str(error).splitlines()[0]
+        raise ValueError(
+            f"{path} does not fit its own configuration: {reason}"
+        ) from None
+    return model, dataset, config
+
+
+def evaluate_checkpoint(
+    path: str | os.PathLike, data_dir: str | None = None, device: str = "cpu"
+) -> tuple[ActionErrors, TrainConfig]:
+    """Rebuilds the model of a checkpoint and evaluates it on the test
+    subjects of :obj:`data_dir` (default: the data it was trained on)."""
+    target = check_device(device)
+    model, dataset, config = restore(path, data_dir)
+    return evaluate(model.to(target), dataset.test, target), config
