@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from pyg_weightshare.training.config import RECIPES, SCHEMES, TrainConfig
+from pyg_weightshare.training.step import COMPILE_MODES
 
 
 def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,7 +57,13 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     runtime.add_argument("--device", default="cpu", help="cpu or cuda")
     runtime.add_argument("--amp", choices=("none", "bf16", "fp16"), default="none")
     runtime.add_argument(
-        "--compile", action="store_true", help="torch.compile the model"
+        "--compile",
+        nargs="?",
+        const="default",
+        default="none",
+        choices=COMPILE_MODES,
+        help="torch.compile mode, or CUDA-graph capture of the whole step "
+        "(default: none; --compile alone: default)",
     )
     runtime.add_argument(
         "--no-progress", dest="progress", action="store_false", help="no progress bars"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyg_weightshare.nn.models.pose_gcn import SCHEMES
+from pyg_weightshare.training.step import COMPILE_MODES
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"
     amp: str = "none"
-    compile: bool = False
+    compile: str = "none"
 
     def __post_init__(self) -> None:
         if self.recipe not in RECIPES:
@@ -116,6 +117,12 @@ class TrainConfig:
             raise ValueError("select_on='val' needs at least one validation subject")
         if self.amp not in ("none", "bf16", "fp16"):
             raise ValueError(f"amp must be 'none', 'bf16' or 'fp16', got {self.amp!r}")
+        if isinstance(self.compile, bool):  # configurations saved before the modes
+            self.compile = "default" if self.compile else "none"
+        if self.compile not in COMPILE_MODES:
+            raise ValueError(
+                f"compile must be one of {COMPILE_MODES}, got {self.compile!r}"
+            )
         recipe = RECIPES[self.recipe]
         for name in (
             "keypoints",

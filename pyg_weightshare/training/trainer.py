@@ -22,6 +22,7 @@ from pyg_weightshare.training.checkpoint import (
     load_checkpoint,
 )
 from pyg_weightshare.training.config import TrainConfig
+from pyg_weightshare.training.step import TrainingStep
 
 EVAL_BATCH_SIZE = 4096
 
@@ -70,14 +71,11 @@ def build_model(config: TrainConfig, skeleton) -> torch.nn.Module:
 
 @torch.no_grad()
 def predict(model: torch.nn.Module, inputs: Tensor, device: torch.device) -> Tensor:
-    """Predictions for every pose, in batches, on the CPU."""
+    """Predictions for every pose, computed in batches on :obj:`device` and
+    returned on the CPU (one transfer each way, no wait between batches)."""
     model.eval()
-    return torch.cat(
-        [
-            model(chunk.to(device)).float().cpu()
-            for chunk in inputs.split(EVAL_BATCH_SIZE)
-        ]
-    )
+    chunks = inputs.to(device).split(EVAL_BATCH_SIZE)
+    return torch.cat([model(chunk).float() for chunk in chunks]).cpu()
 
 
 def evaluate(
@@ -99,13 +97,6 @@ def learning_rate_factor(config: TrainConfig, steps_per_epoch: int):
     recipe = config.recipe_settings
     every = recipe.decay_steps or recipe.decay_epochs * steps_per_epoch
     return lambda step: recipe.lr_decay ** (step // every)
-
-
-def _autocast(config: TrainConfig, device: torch.device):
-    if config.amp == "none":
-        return contextlib.nullcontext()
-    dtype = torch.bfloat16 if config.amp == "bf16" else torch.float16
-    return torch.autocast(device.type, dtype=dtype)
 
 
 class Run:
@@ -267,8 +258,15 @@ class Trainer:
         self.network = model
         if self.world_size > 1:
             self.network = torch.nn.parallel.DistributedDataParallel(model)
-        if config.compile:
-            self.network = torch.compile(self.network)
+        self.training_step = TrainingStep(
+            model,
+            self.optimizer,
+            max_grad_norm=config.recipe_settings.max_grad_norm,
+            amp=config.amp,
+            compile=config.compile,
+            network=self.network,
+            scaler=self.scaler,
+        )
 
     def _train_epoch(self, epoch: int, progress: bool) -> tuple[float, float]:
         """One pass over the training split in a seeded order; returns the
@@ -310,19 +308,9 @@ class Trainer:
         return total.item() / self.steps_per_epoch, time.perf_counter() - start
 
     def _step(self, inputs: Tensor, targets: Tensor) -> Tensor:
-        with _autocast(self.config, self.device):
-            prediction = self.network(inputs)
-        loss = torch.nn.functional.mse_loss(prediction.float(), targets)
-        self.optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
-        self.scaler.unscale_(self.optimizer)
-        torch.nn.utils.clip_grad_norm_(
-            self.model.parameters(), self.config.recipe_settings.max_grad_norm
-        )
-        self.scaler.step(self.optimizer)
-        self.scaler.update()
+        loss = self.training_step(inputs, targets)
         self.scheduler.step()
-        return loss.detach()
+        return loss
 
     def _checkpoint(self, epoch: int, row: dict) -> None:
         # Without a selection split (select_on="last") every epoch wins.

@@ -204,7 +204,7 @@ def test_torch_compile_fullgraph(name):
     )
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.cuda
 @pytest.mark.parametrize("name", VARIANTS)
 @pytest.mark.parametrize("static", [True, False], ids=["static", "flat"])
 def test_cuda_matches_cpu(name, static):
