@@ -85,7 +85,7 @@ class TrainingStep:
     :class:`ValueError` says so otherwise). The trainer meets this by
     dropping each epoch's last partial batch (its poses differ from epoch to
     epoch, since the order is reshuffled). Capturing first runs
-    :data:`WARMUP_STEPS` steps on the first batch and then restores the
+    :obj:`WARMUP_STEPS` steps on the first batch and then restores the
     parameters, buffers and optimizer state, so the captured step starts
     from the same state as an eager one would; dropout masks come from the
     graph's own random stream and differ from eager ones. Those modes take
