@@ -202,6 +202,7 @@ def layer_speedups(device: torch.device, sizes: Sizes, budget: Budget) -> dict:
     graph = skeleton.to_data().to(device)
     x = torch.randn(sizes.layer_batch, 16, sizes.channels, device=device)
     x.requires_grad_()
+    saved = torch.get_float32_matmul_precision(), torch.backends.cudnn.allow_tf32
     rows = {}
     for name, (conv_class, options) in bench_convs.SCHEMES.items():
         if budget.left() < ROW_SECONDS:
@@ -211,7 +212,9 @@ def layer_speedups(device: torch.device, sizes: Sizes, budget: Budget) -> dict:
             rows[name] = _layer_row(bench_convs, conv_class, options, graph, x, sizes)
         except Exception as error:
             rows[name] = _error(error)
-    _precision("fp32")
+    # The training rows run with torch's defaults: fp32 is float32, no TF32.
+    torch.set_float32_matmul_precision(saved[0])
+    torch.backends.cudnn.allow_tf32 = saved[1]
     return rows
 
 

@@ -155,6 +155,30 @@ def test_set_capturable_moves_the_step_counter():
     assert state["step"].device.type == "cpu" and state["step"].item() == 1
 
 
+def test_snapshot_undoes_warm_up_steps():
+    # What a capture does before recording: steps on the first batch, then
+    # back to the state before them, in place.
+    from pyg_weightshare.training.step import _Snapshot
+
+    data = batches(2)
+    expected = make_model()
+    expected_losses = reference_training(expected, data)
+    model = make_model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    step = TrainingStep(model, optimizer, max_grad_norm=MAX_GRAD_NORM)
+    parameters = list(model.parameters())
+    snapshot = _Snapshot(model, optimizer)
+    for _ in range(3):
+        step(*data[0])
+    snapshot.restore()
+    assert list(model.parameters()) == parameters  # the very same tensors
+    losses = torch.stack([step(*batch) for batch in data])
+    torch.testing.assert_close(losses, expected_losses, atol=0, rtol=0)
+    for name, tensor in model.state_dict().items():
+        if torch.is_tensor(tensor):
+            torch.testing.assert_close(tensor, expected.state_dict()[name])
+
+
 def test_compile_option_reaches_the_trainer_step():
     parser = build_parser()
     args = parser.parse_args(["train", "--compile"])
