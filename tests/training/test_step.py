@@ -190,6 +190,23 @@ def test_compile_option_reaches_the_trainer_step():
         assert TrainConfig(out="run", compile=mode).compile == mode
 
 
+def test_trainer_builds_its_step_in_the_configured_mode(tmp_path):
+    from types import SimpleNamespace
+
+    from pyg_weightshare.training.trainer import Trainer
+
+    config = TrainConfig(out=str(tmp_path), hidden=8, num_blocks=1, compile="default")
+    trainer = Trainer(config, rank=0, world_size=1, device=torch.device("cpu"))
+    trainer.dataset = SimpleNamespace(skeleton=SKELETON)
+    trainer.steps_per_epoch = 10
+    trainer._build(checkpoint=None)
+    step = trainer.training_step
+    assert step.compile == "default" and step.optimizer is trainer.optimizer
+    # torch.compile is lazy: nothing is compiled until the first step.
+    assert isinstance(step.network, torch._dynamo.eval_frame.OptimizedModule)
+    assert step.max_grad_norm == config.recipe_settings.max_grad_norm == 1.0
+
+
 def test_configurations_saved_with_a_boolean_compile_still_load():
     assert TrainConfig.from_dict({"out": "run", "compile": True}).compile == "default"
     assert TrainConfig.from_dict({"out": "run", "compile": False}).compile == "none"
