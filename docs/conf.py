@@ -204,6 +204,8 @@ _PUBLIC_PATHS = {
     "torch_geometric.data.batch.Batch": "torch_geometric.data.Batch",
     "torch_geometric.nn.HeteroLinear": "torch_geometric.nn.dense.HeteroLinear",
     "np.ndarray": "numpy.ndarray",
+    "torch.optim.optimizer.Optimizer": "torch.optim.Optimizer",
+    "torch.amp.grad_scaler.GradScaler": "torch.amp.GradScaler",
 }
 
 

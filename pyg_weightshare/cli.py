@@ -149,7 +149,7 @@ def add_config_arguments(
         help_text = options.pop("help")
         if "(default:" not in help_text:
             help_text += f" (default: {_default_text(field)})"
-        if field.name in ("decouple", "non_local", "compile"):
+        if field.name in ("decouple", "non_local"):
             options["action"] = argparse.BooleanOptionalAction
         elif "type" not in options and "choices" in options:
             options["type"] = type(options["choices"][0])

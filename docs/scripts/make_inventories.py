@@ -89,6 +89,8 @@ INVENTORIES = {
                 "generated/torch.nn.parallel.DistributedDataParallel.html#",
             ),
             ("torch.testing.assert_close", "py:function", "testing.html#"),
+            ("torch.optim.Optimizer", "py:class", "optim.html#"),
+            ("torch.amp.GradScaler", "py:class", "amp.html#"),
         ],
     ),
     "torch_geometric": (

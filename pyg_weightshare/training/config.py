@@ -22,6 +22,15 @@ DECOUPLABLE_SCHEMES = ("full", "pre_agg", "post_agg")
 ADJACENCIES = ("sym", "row", "learnable")
 INITS = ("xavier", "stacked")
 SELECTIONS = ("val", "test", "last")
+# pyg_weightshare.training.step.TrainingStep's modes.
+COMPILE_MODES = (
+    "none",
+    "default",
+    "max-autotune-no-cudagraphs",
+    "reduce-overhead",
+    "cudagraphs",
+    "default+cudagraphs",
+)
 AMP_MODES = ("none", "bf16", "fp16")
 
 
@@ -244,8 +253,20 @@ class TrainConfig:
         type=int,
     )  # fmt: skip
     device: str = _setting("cpu", "cpu, cuda or cuda:N", "runtime")
-    amp: str = _setting("none", "mixed precision on CUDA", "runtime", choices=AMP_MODES)
-    compile: bool = _setting(False, "torch.compile the model", "runtime")
+    amp: str = _setting(
+        "none", "mixed precision (fp16 on CUDA only)", "runtime", choices=AMP_MODES
+    )
+    compile: str = _setting(
+        "none",
+        "how a training step runs: none (eager), default or "
+        "max-autotune-no-cudagraphs (torch.compile), reduce-overhead "
+        "(torch.compile with CUDA graphs), cudagraphs (the whole step captured "
+        "in one CUDA graph) or default+cudagraphs; --compile alone means default",
+        "runtime",
+        choices=COMPILE_MODES,
+        nargs="?",
+        const="default",
+    )
 
     def __post_init__(self) -> None:
         recipe = RECIPES.get(self.recipe)
@@ -267,6 +288,7 @@ class TrainConfig:
             ("init", INITS),
             ("select_on", SELECTIONS),
             ("amp", AMP_MODES),
+            ("compile", COMPILE_MODES),
             ("num_joints", (16, 17)),
         ):
             if getattr(self, name) not in choices:
@@ -304,7 +326,7 @@ class TrainConfig:
                 f"and decay_steps ({self.decay_steps}) are both set: the "
                 "learning rate decays by steps or by epochs, set the other to 0",
             )
-        for name in ("decouple", "non_local", "compile"):
+        for name in ("decouple", "non_local"):
             if not isinstance(getattr(self, name), bool):
                 raise InvalidSetting(name, f"must be True or False, got "
                                      f"{getattr(self, name)!r}")  # fmt: skip
@@ -322,7 +344,8 @@ class TrainConfig:
             raise InvalidSetting(
                 "val_subjects", "is empty: select_on='val' needs a validation subject"
             )
-        if self.amp != "none" and not self.device.startswith("cuda"):
+        if self.amp == "fp16" and not self.device.startswith("cuda"):
+            # bf16 autocast runs on the CPU too; fp16 needs CUDA's GradScaler.
             raise InvalidSetting("amp", f"{self.amp!r} needs a CUDA --device")
 
     @property

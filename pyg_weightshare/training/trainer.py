@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 
@@ -19,6 +18,7 @@ from pyg_weightshare.training.evaluation import (
     load_dataset,
     mean_pose_baseline,
 )
+from pyg_weightshare.training.step import TrainingStep
 
 # A training loss this many times that of predicting all-zero poses means the
 # run has exploded even while every number is still finite.
@@ -134,8 +134,15 @@ class Trainer:
         self.network = model
         if world_size > 1:
             self.network = torch.nn.parallel.DistributedDataParallel(model)
-        if config.compile:
-            self.network = torch.compile(self.network)
+        self.training_step = TrainingStep(
+            model,
+            self.optimizer,
+            max_grad_norm=config.max_grad_norm,
+            amp=config.amp,
+            compile=config.compile,
+            network=self.network,
+            scaler=self.scaler,
+        )
 
     def state_dict(self) -> dict:
         """Everything needed to continue the run, as tensors and plain data."""
@@ -285,24 +292,11 @@ class Trainer:
             raise Diverged(f"training diverged in epoch {epoch}: {reason}")
 
     def step(self, inputs: Tensor, targets: Tensor) -> Tensor:
-        """One optimisation step on a batch; returns its loss (no host sync)."""
-        autocast = contextlib.nullcontext()
-        if self.config.amp != "none":
-            dtype = torch.bfloat16 if self.config.amp == "bf16" else torch.float16
-            autocast = torch.autocast(self.device.type, dtype=dtype)
-        with autocast:
-            prediction = self.network(inputs)
-        loss = torch.nn.functional.mse_loss(prediction.float(), targets)
-        self.optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
-        self.scaler.unscale_(self.optimizer)
-        torch.nn.utils.clip_grad_norm_(
-            self.model.parameters(), self.config.max_grad_norm
-        )
-        self.scaler.step(self.optimizer)
-        self.scaler.update()
+        """One optimisation step on a batch (:class:`TrainingStep` in the
+        configured compile mode); returns its loss (no host sync)."""
+        loss = self.training_step(inputs, targets)
         self.scheduler.step()
-        return loss.detach()
+        return loss
 
     def _report(self, run: RunDirectory) -> dict:
         from pyg_weightshare.training.report import write_report

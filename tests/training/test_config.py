@@ -52,7 +52,7 @@ def test_model_settings_are_the_model_s_arguments():
         ({"max_grad_norm": -1.0}, "max_grad_norm must be positive"),
         ({"keypoints": "../x"}, "keypoints must be a name like gt"),
         ({"decouple": "no"}, "decouple must be True or False"),
-        ({"amp": "bf16"}, "amp 'bf16' needs a CUDA --device"),
+        ({"amp": "fp16"}, "amp 'fp16' needs a CUDA --device"),
         ({"decay_steps": 10}, "decay_epochs and decay_steps .* are both set"),
     ],
 )

@@ -346,7 +346,6 @@ def test_rejects_features_of_another_dtype():
 
 
 @pytest.mark.cuda
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 @pytest.mark.parametrize("name", VARIANTS)
 @pytest.mark.parametrize("static", [True, False], ids=["static", "flat"])
 def test_cuda_never_synchronizes(name, static):
@@ -366,7 +365,6 @@ def test_cuda_never_synchronizes(name, static):
 
 
 @pytest.mark.cuda
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 @pytest.mark.parametrize("name", VARIANTS)
 @pytest.mark.parametrize("static", [True, False], ids=["static", "flat"])
 def test_cuda_matches_cpu(name, static):

@@ -222,7 +222,7 @@ def test_compiles_without_graph_breaks(scheme):
     torch.testing.assert_close(out, model(x))
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.cuda
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_cuda_forward_does_not_synchronise(scheme):
     model = PoseGCN(
