@@ -21,12 +21,7 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     )
     data.add_argument("--num-joints", type=int, default=16, choices=(16, 17))
     data.add_argument("--stride", type=int, help="keep every n-th training frame")
-    data.add_argument(
-        "--val-subjects",
-        nargs="*",
-        default=["S8"],
-        help="held out of training to pick the best epoch (default: S8)",
-    )
+    _add_subject_arguments(data)
     data.add_argument(
         "--select-on",
         choices=("val", "test", "last"),
@@ -63,6 +58,31 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_subject_arguments(group) -> None:
+    group.add_argument(
+        "--train-subjects",
+        nargs="+",
+        help="default: Human3.6M's S1 S5 S6 S7 S8 without the validation ones",
+    )
+    group.add_argument(
+        "--val-subjects",
+        nargs="*",
+        default=["S8"],
+        help="held out of training to pick the best epoch (default: S8)",
+    )
+    group.add_argument(
+        "--test-subjects", nargs="+", default=["S9", "S11"], help="(default: S9 S11)"
+    )
+
+
+def _subjects(args: argparse.Namespace) -> dict[str, list[str] | None]:
+    return {
+        "train_subjects": args.train_subjects,
+        "val_subjects": list(args.val_subjects),
+        "test_subjects": list(args.test_subjects),
+    }
+
+
 def _config(args: argparse.Namespace, out: str) -> TrainConfig:
     return TrainConfig(
         out=out,
@@ -82,7 +102,7 @@ def _config(args: argparse.Namespace, out: str) -> TrainConfig:
         dropout=args.dropout,
         non_local=args.non_local,
         stride=args.stride,
-        val_subjects=list(args.val_subjects),
+        **_subjects(args),
         select_on=args.select_on,
         seed=args.seed,
         device=args.device,
@@ -107,8 +127,13 @@ def _evaluate(args: argparse.Namespace) -> None:
     from pyg_weightshare.training.report import markdown_table
     from pyg_weightshare.training.trainer import evaluate_checkpoint
 
-    errors, config = evaluate_checkpoint(args.checkpoint, args.data_dir, args.device)
-    print(f"{args.checkpoint}: {config.scheme}, test subjects S9 S11, errors in mm\n")
+    errors, config = evaluate_checkpoint(
+        args.checkpoint, args.data_dir, args.device, args.test_subjects
+    )
+    subjects = " ".join(config.test_subjects)
+    print(
+        f"{args.checkpoint}: {config.scheme}, test subjects {subjects}, errors in mm\n"
+    )
     print(markdown_table(errors))
 
 
@@ -133,6 +158,7 @@ def _ablation(args: argparse.Namespace) -> None:
         stride=args.stride,
         device=args.device,
         progress=args.progress,
+        subjects=_subjects(args),
     )
 
 
@@ -162,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--checkpoint", required=True)
     evaluate.add_argument("--data-dir")
     evaluate.add_argument("--device", default="cpu")
+    evaluate.add_argument(
+        "--test-subjects", nargs="+", help="default: those of the checkpoint"
+    )
     evaluate.set_defaults(run=_evaluate)
 
     ablation = commands.add_parser("ablation", help="train every row of a paper table")
@@ -173,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     ablation.add_argument("--seeds", type=int, default=1)
     ablation.add_argument("--stride", type=int, default=None)
     ablation.add_argument("--data-dir")
+    _add_subject_arguments(ablation)
     ablation.add_argument("--device", default="cpu")
     ablation.add_argument(
         "--no-progress", dest="progress", action="store_false", help="no progress bars"

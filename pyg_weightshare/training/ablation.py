@@ -65,11 +65,14 @@ def run_ablation(
     stride: int | None = None,
     device: str = "cpu",
     progress: bool = True,
+    subjects: dict[str, list[str]] | None = None,
 ) -> Path:
     """Trains every configuration of paper table :obj:`table` (2, 3 or 4)
     with the ablation recipe for :obj:`seeds` seeds, skipping finished runs
     and resuming interrupted ones, and writes :obj:`table<N>.md` in
-    :obj:`out`. Returns its path."""
+    :obj:`out`. :obj:`subjects` may set :obj:`train_subjects`,
+    :obj:`val_subjects` and :obj:`test_subjects` of
+    :class:`~pyg_weightshare.training.config.TrainConfig`. Returns its path."""
     out.mkdir(parents=True, exist_ok=True)
     results = []
     for row in table_rows(table):
@@ -89,6 +92,7 @@ def run_ablation(
                 stride=stride,
                 seed=seed,
                 device=device,
+                **(subjects or {}),
             )
             report_path = Path(config.out) / "evaluation.json"
             if not report_path.exists():
@@ -111,8 +115,10 @@ def run_ablation(
 
 
 def format_table(table: int, results: list, seeds: int) -> str:
+    test_subjects = " ".join(results[0][3].test_subjects)
     lines = [
-        f"# Table {table}: ablation recipe, {seeds} seed(s), test subjects S9 S11",
+        f"# Table {table}: ablation recipe, {seeds} seed(s), "
+        f"test subjects {test_subjects}",
         "",
         f"Model selection: {selection_note(results[0][3])}. Errors in mm, "
         "action-wise means; mean ± standard deviation over seeds.",

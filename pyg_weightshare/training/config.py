@@ -93,6 +93,9 @@ class TrainConfig:
     non_local: bool | None = None
     stride: int | None = None
     val_subjects: list[str] = field(default_factory=lambda: ["S8"])
+    # None: Human3.6M's training subjects other than the validation ones.
+    train_subjects: list[str] | None = None
+    test_subjects: list[str] = field(default_factory=lambda: ["S9", "S11"])
     select_on: str = "val"
     seed: int = 0
     device: str = "cpu"
@@ -116,6 +119,12 @@ class TrainConfig:
             raise ValueError("select_on='val' needs at least one validation subject")
         if self.amp not in ("none", "bf16", "fp16"):
             raise ValueError(f"amp must be 'none', 'bf16' or 'fp16', got {self.amp!r}")
+        if self.train_subjects is None:
+            from pyg_weightshare.datasets import TRAIN_SUBJECTS
+
+            self.train_subjects = [
+                s for s in TRAIN_SUBJECTS if s not in self.val_subjects
+            ]
         recipe = RECIPES[self.recipe]
         for name in (
             "keypoints",
@@ -132,12 +141,6 @@ class TrainConfig:
     @property
     def recipe_settings(self) -> Recipe:
         return RECIPES[self.recipe]
-
-    @property
-    def train_subjects(self) -> list[str]:
-        from pyg_weightshare.datasets import TRAIN_SUBJECTS
-
-        return [s for s in TRAIN_SUBJECTS if s not in self.val_subjects]
 
     def model_kwargs(self) -> dict:
         """Keyword arguments of :class:`~pyg_weightshare.PoseGCN`."""

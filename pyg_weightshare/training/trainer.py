@@ -13,7 +13,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from pyg_weightshare.datasets import TEST_SUBJECTS, Human36M, PoseSplit
+from pyg_weightshare.datasets import Human36M, PoseSplit
+from pyg_weightshare.datasets.human36m import SPLITS
 from pyg_weightshare.metrics import ActionErrors, evaluate_by_action
 from pyg_weightshare.training import distributed
 from pyg_weightshare.training.checkpoint import (
@@ -50,15 +51,16 @@ def synthetic_data_dir() -> Path:
     return root
 
 
-def load_dataset(config: TrainConfig) -> Human36M:
+def load_dataset(config: TrainConfig, splits: tuple[str, ...] = SPLITS) -> Human36M:
     root = config.data_dir or synthetic_data_dir()
     return Human36M(
         root,
         keypoints=config.keypoints,
         num_joints=config.num_joints,
         train_subjects=config.train_subjects,
-        test_subjects=TEST_SUBJECTS,
+        test_subjects=config.test_subjects,
         val_subjects=config.val_subjects,
+        splits=splits,
     )
 
 
@@ -85,14 +87,20 @@ def evaluate(
 ) -> ActionErrors:
     """Per-action MPJPE and P-MPJPE in millimetres."""
     return evaluate_by_action(
-        predict(model, split.inputs, device), split.targets, split.action, scale=1000
+        predict(model, split.inputs, device),
+        split.targets,
+        split.action,
+        split.action_names,
+        scale=1000,
     )
 
 
 def mean_pose_baseline(train: PoseSplit, test: PoseSplit) -> ActionErrors:
     """The errors of predicting the training set's mean pose for every input."""
     mean_pose = train.targets.mean(dim=0, keepdim=True).expand_as(test.targets)
-    return evaluate_by_action(mean_pose, test.targets, test.action, scale=1000)
+    return evaluate_by_action(
+        mean_pose, test.targets, test.action, test.action_names, scale=1000
+    )
 
 
 def learning_rate_factor(config: TrainConfig, steps_per_epoch: int):
@@ -371,15 +379,21 @@ def _format_row(row: dict) -> str:
 
 
 def restore(
-    path: str | os.PathLike, data_dir: str | None = None
+    path: str | os.PathLike,
+    data_dir: str | None = None,
+    splits: tuple[str, ...] = SPLITS,
+    test_subjects: list[str] | None = None,
 ) -> tuple[torch.nn.Module, Human36M, TrainConfig]:
     """The model of a checkpoint with its weights, the data it was trained on
-    (or :obj:`data_dir`) and its configuration."""
+    (or :obj:`data_dir`, with only :obj:`splits` built and other
+    :obj:`test_subjects` if given) and its configuration."""
     checkpoint = load_checkpoint(path)
     config = TrainConfig.from_dict(checkpoint["config"])
     if data_dir is not None:
         config.data_dir = data_dir
-    dataset = load_dataset(config)
+    if test_subjects is not None:
+        config.test_subjects = list(test_subjects)
+    dataset = load_dataset(config, splits)
     model = build_model(config, dataset.skeleton)
     try:
         model.load_state_dict(checkpoint["model"])
@@ -391,9 +405,14 @@ def restore(
 
 
 def evaluate_checkpoint(
-    path: str | os.PathLike, data_dir: str | None = None, device: str = "cpu"
+    path: str | os.PathLike,
+    data_dir: str | None = None,
+    device: str = "cpu",
+    test_subjects: list[str] | None = None,
 ) -> tuple[ActionErrors, TrainConfig]:
     """Rebuilds the model of a checkpoint and evaluates it on the test
-    subjects of :obj:`data_dir` (default: the data it was trained on)."""
-    model, dataset, config = restore(path, data_dir)
+    subjects (those it was trained with, or :obj:`test_subjects`) of
+    :obj:`data_dir` (default: the data it was trained on); only the test
+    split is loaded."""
+    model, dataset, config = restore(path, data_dir, ("test",), test_subjects)
     return evaluate(model.to(device), dataset.test, torch.device(device)), config
