@@ -6,6 +6,7 @@ import contextlib
 import io
 import logging
 import os
+import warnings
 from pathlib import Path
 
 import torch
@@ -35,12 +36,14 @@ def export_onnx(model: torch.nn.Module, path: str | os.PathLike) -> Path:
     model = model.eval()
     example = torch.zeros(2, model.num_joints, model.in_channels)
     batch = torch.export.Dim("batch")
-    # The exporter reports each stage on stdout and logs harmless warnings.
+    # The exporter reports each stage on stdout, and it and torch.export
+    # warn about their own internals.
     logger = logging.getLogger("onnx_ir")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
             torch.onnx.export(
                 model,
                 (example,),
