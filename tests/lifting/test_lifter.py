@@ -1,4 +1,6 @@
 import json
+import runpy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -247,3 +249,14 @@ def test_plot_writes_a_gif(h36m_data, checkpoint, tmp_path):
     (gif,) = tmp_path.glob("lifted_*.gif")
     with Image.open(gif) as image:
         assert image.n_frames == len(pixels)
+
+
+def test_example_script(h36m_data, checkpoint, tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    name, (pixels, size) = next(iter(s9_videos(h36m_data).items()))
+    write_custom(tmp_path / "clip.npz", {name: (pixels, size)})
+    example = Path(__file__).parents[2] / "examples" / "lift_keypoints.py"
+    monkeypatch.setattr("sys.argv", ["x", str(checkpoint), str(tmp_path / "clip.npz")])
+    runpy.run_path(str(example), run_name="__main__")
+    assert f"{name}: {len(pixels)} frames of" in capsys.readouterr().out
+    assert len(list(tmp_path.glob("*_3d.gif"))) == 1
