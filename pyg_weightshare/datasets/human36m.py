@@ -175,7 +175,7 @@ class Human36M:
       The file's :obj:`metadata` (:obj:`layout_name`, :obj:`num_joints`,
       :obj:`keypoints_symmetry`), when present, must describe these joints.
     * Cameras: a :obj:`cameras.json` beside the files, in the layout of the
-      packaged one (see :func:`~pyg_weightshare.datasets.h36m_cameras`),
+      packaged one (see :func:`~pyg_weightshare.datasets.camera.h36m_cameras`),
       or else the packaged Human3.6M calibration.
     * Sequences are grouped into actions by their first word
       (:func:`action_of`); :obj:`action_names` lists :obj:`ACTIONS` and then

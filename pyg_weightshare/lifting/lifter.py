@@ -229,8 +229,8 @@ class Lifter:
 def save_lifted(
     path: str | os.PathLike, videos: dict[str, LiftedVideo], lifter: Lifter
 ) -> None:
-    """Writes lifted videos as an :obj:`.npz` file: :obj:`positions_3d =
-    {video: [T, J, 3]}`, :obj:`positions_2d = {video: [T, J, 2]}` (the
+    """Writes lifted videos as an :obj:`.npz` file: ``positions_3d =
+    {video: [T, J, 3]}``, ``positions_2d = {video: [T, J, 2]}`` (the
     pixels the model saw), :obj:`joint_names`, :obj:`parents` and the
     :obj:`layout` that was read."""
     (layout,) = {video.layout for video in videos.values()}

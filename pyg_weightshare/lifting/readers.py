@@ -44,12 +44,12 @@ def read_keypoints(
 
     * :obj:`.npz`: VideoPose3D's custom 2D file, as its
       :obj:`prepare_data_2d_custom.py` writes it:
-      :obj:`positions_2d = {video: {"custom": [array [T, K, 2 or 3]]}}` and
-      :obj:`metadata = {"layout_name", "num_joints", "video_metadata":
-      {video: {"w", "h"}}, ...}`.
+      ``positions_2d = {video: {"custom": [array [T, K, 2 or 3]]}}`` and
+      ``metadata = {"layout_name", "num_joints", "video_metadata":
+      {video: {"w", "h"}}, ...}``.
     * :obj:`.json`: COCO keypoint results (Detectron2, MMPose, the COCO
-      API): a list of :obj:`{"image_id", "category_id", "keypoints":
-      [x, y, v] * 17, "score"}`. One video named after the file; its frames
+      API): a list of ``{"image_id", "category_id", "keypoints":
+      [x, y, v] * 17, "score"}``. One video named after the file; its frames
       are the image ids in order, each with its highest-scoring person.
     * :obj:`.npy`: one video :obj:`[T, K, 2 or 3]` named after the file.
 
