@@ -208,8 +208,7 @@ def _lift(args: argparse.Namespace) -> None:
         args.checkpoint, min_confidence=args.min_confidence, device=args.device
     )
     videos = lifter.lift_file(args.input, args.layout, args.image_size)
-    out = Path(args.out)
-    save_lifted(out, videos, lifter)
+    out = save_lifted(args.out, videos, lifter)
     frames = sum(len(video.poses) for video in videos.values())
     print(f"Lifted {frames} frames of {len(videos)} video(s) to {out}")
     if args.plot:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -228,11 +229,15 @@ class Lifter:
 
 def save_lifted(
     path: str | os.PathLike, videos: dict[str, LiftedVideo], lifter: Lifter
-) -> None:
+) -> Path:
     """Writes lifted videos as an :obj:`.npz` file: ``positions_3d =
     {video: [T, J, 3]}``, ``positions_2d = {video: [T, J, 2]}`` (the
     pixels the model saw), :obj:`joint_names`, :obj:`parents` and the
-    :obj:`layout` that was read."""
+    :obj:`layout` that was read. Returns the path written, with
+    :obj:`.npz` appended when missing, as :func:`numpy.savez` does."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        path = path.with_name(path.name + ".npz")
     (layout,) = {video.layout for video in videos.values()}
     np.savez(
         path,
@@ -242,3 +247,4 @@ def save_lifted(
         parents=np.array(lifter.skeleton.parents),
         layout=np.array(layout),
     )
+    return path

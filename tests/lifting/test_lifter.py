@@ -96,12 +96,12 @@ def test_lift_of_a_custom_file_is_what_evaluate_computes(
 def test_lift_of_a_npy_file_is_what_evaluate_computes(h36m_data, checkpoint, tmp_path):
     (pixels, size) = next(iter(s9_videos(h36m_data).values()))
     np.save(tmp_path / "video.npy", pixels)
-    out = tmp_path / "lifted.npz"
+    out = tmp_path / "lifted"  # .npz is appended
     argv = ["lift", "--checkpoint", str(checkpoint), "--out", str(out),
             "--input", str(tmp_path / "video.npy"), "--layout", "h36m",
             "--image-size", str(size[0]), str(size[1])]  # fmt: skip
     assert main(argv) == 0
-    lifted = read_output(out)["positions_3d"].item()["video"]
+    lifted = read_output(tmp_path / "lifted.npz")["positions_3d"].item()["video"]
     lifter = Lifter.from_checkpoint(checkpoint)
     test = Human36M(
         h36m_data, num_joints=lifter.skeleton.num_joints, train_subjects=[],
