@@ -78,6 +78,8 @@ def animate_lift(
         zlabel="up (m)",
         title="3D, root-relative",
     )
+    ticks = [-round(extent, 1), 0, round(extent, 1)]
+    space.set(xticks=ticks, yticks=ticks, zticks=ticks)
     space.view_init(elev=15, azim=-70)
     lines_2d = [image.plot([], [], color=c, lw=2)[0] for c in colours]
     lines_3d = [space.plot([], [], [], color=c, lw=2)[0] for c in colours]
