@@ -5,7 +5,8 @@ and a few missing keypoints, so that the masking, layout mapping,
 interpolation and normalisation all run) with the default model (pre-agg,
 decoupled, 128 channels, 4 residual blocks, 16 joints) and, in the same
 run, evaluates the same model directly on the already-normalised tensor in
-batches of the same size. The two timers take turns for a few rounds; each
+batches of the same size, and times the preprocessing (layout mapping,
+filling, normalisation) alone. The timers take turns for a few rounds; each
 keeps its best. For scale it also prints the model's floating-point
 operations per pose (counted by :class:`torch.utils.flop_counter.FlopCounterMode`)
 and the rate this CPU reaches on one large matrix product (SGEMM): their
@@ -78,10 +79,14 @@ def main(argv=None) -> dict[str, float]:
         for chunk in inputs.split(EVAL_BATCH_SIZE):
             model(chunk)
 
-    times = {"lift": [], "model": []}
+    def preprocess():
+        lifter.normalize(lifter.prepare(keypoints, args.layout), image_size)
+
+    times = {"lift": [], "model": [], "preprocessing": []}
     for _ in range(args.rounds):
         _record_time(lift, times["lift"])
         _record_time(direct, times["model"])
+        _record_time(preprocess, times["preprocessing"])
     rates = {name: args.poses / min(values) for name, values in times.items()}
     rates["ratio"] = rates["lift"] / rates["model"]
     flops = flops_per_pose(model, inputs[:EVAL_BATCH_SIZE])
@@ -94,6 +99,8 @@ def main(argv=None) -> dict[str, float]:
         f"  Lifter.lift        {rates['lift']:>10,.0f} poses/s\n"
         f"  model on a tensor  {rates['model']:>10,.0f} poses/s\n"
         f"  lift / model       {rates['ratio']:>10.2f}x\n"
+        f"  preprocessing only {rates['preprocessing']:>10,.0f} poses/s (mapping, "
+        "filling, normalising)\n"
         f"  {flops / 1e6:.1f} MFLOP per pose; at this CPU's SGEMM rate at most "
         f"{rates['bound']:,.0f} poses/s"
     )
