@@ -37,10 +37,11 @@ def export_onnx(model: torch.nn.Module, path: str | os.PathLike) -> Path:
     example = torch.zeros(2, model.num_joints, model.in_channels)
     batch = torch.export.Dim("batch")
     # The exporter reports each stage on stdout, and it and torch.export
-    # warn about their own internals.
-    logger = logging.getLogger("onnx_ir")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    # warn about their own internals (and about torchvision's operators).
+    loggers = [logging.getLogger(name) for name in ("onnx_ir", "torch.onnx")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
     try:
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
@@ -52,10 +53,12 @@ def export_onnx(model: torch.nn.Module, path: str | os.PathLike) -> Path:
                 output_names=["poses"],
                 dynamic_shapes=({0: batch},),
                 dynamo=True,
+                external_data=False,  # one file: the weights are far below 2 GB
                 verbose=False,
             )
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
     return path
 
 

@@ -19,6 +19,7 @@ def test_export_matches_pytorch_with_any_batch_size(checkpoint, tmp_path, capsys
     printed = capsys.readouterr().out
     difference = float(re.search(r"max difference (\S+) on 256 poses", printed)[1])
     assert difference <= 1e-4
+    assert [path.name for path in tmp_path.iterdir()] == ["lifter.onnx"]
 
     model = Lifter.from_checkpoint(checkpoint).model
     session = onnxruntime.InferenceSession(str(out), providers=["CPUExecutionProvider"])
