@@ -322,7 +322,7 @@ class Human36M:
         count = metadata.get("num_joints")
         if count is None:
             return None
-        if count not in _KEYPOINTS_SYMMETRY:
+        if not isinstance(count, int) or count not in _KEYPOINTS_SYMMETRY:
             raise ValueError(
                 f"{path}: metadata num_joints is {count!r}; a Human3.6M 2D file "
                 "holds 17 joints, or 16 without Neck/Nose"

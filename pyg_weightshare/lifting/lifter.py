@@ -195,6 +195,11 @@ class Lifter:
     def _lift(self, keypoints, layout, image_size, where) -> LiftedVideo:
         if image_size is None:
             raise ValueError(f"{where}lifting needs the image size (width, height)")
+        if len(image_size) != 2 or min(image_size) <= 0:
+            raise ValueError(
+                f"{where}the image size must be a positive (width, height), got "
+                f"{tuple(image_size)}"
+            )
         pixels = self.prepare(keypoints, layout, where=where)
         poses = self.predict(self.normalize(pixels, image_size)).numpy()
         return LiftedVideo(pixels, poses, tuple(image_size), layout)

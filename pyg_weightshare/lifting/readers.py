@@ -118,7 +118,7 @@ def _same_layout(path: Path, given: str | None, found: str | None) -> str:
     layout = given or found
     if layout is None:
         raise ValueError(f"{path} does not say its layout: pass --layout")
-    if layout not in LAYOUTS:
+    if not isinstance(layout, str) or layout not in LAYOUTS:
         raise ValueError(
             f"{path} holds the {layout!r} layout; lift reads {list(LAYOUTS)}"
         )
@@ -133,7 +133,9 @@ def _read_custom(path: Path, layout, image_size) -> dict[str, Keypoints2D]:
         raise ValueError(f"{path} is not a readable .npz file ({error})") from None
     layout = _same_layout(path, layout, metadata.get("layout_name"))
     num_joints = metadata.get("num_joints")
-    sizes = metadata.get("video_metadata") or {}
+    sizes = metadata.get("video_metadata")
+    if not isinstance(sizes, dict):
+        sizes = {}
     if not positions:
         raise ValueError(f"{path} holds no videos")
     videos = {}

@@ -491,6 +491,7 @@ def test_metadata_of_the_2d_file(tmp_path):
     [
         ({"layout_name": "coco"}, None, "layout_name is 'coco'"),
         ({"num_joints": 15}, None, "num_joints is 15"),
+        ({"num_joints": [17]}, None, r"num_joints is \[17\]"),
         (
             {
                 "num_joints": 16,

@@ -212,6 +212,8 @@ def test_joint_never_seen_and_no_image_size():
     assert lifter.lift(keypoints, image_size=(640, 480)).shape == (4, 16, 3)
     with pytest.raises(ValueError, match=r"needs the image size \(width, height\)"):
         lifter.lift(keypoints)
+    with pytest.raises(ValueError, match=r"positive \(width, height\), got \(0, 4\)"):
+        lifter.lift(keypoints, image_size=(0, 4))
 
 
 def test_from_checkpoint_rejects_a_foreign_model(tmp_path, checkpoint):
