@@ -239,7 +239,7 @@ def save_lifted(
     {video: [T, J, 3]}``, ``positions_2d = {video: [T, J, 2]}`` (the
     pixels the model saw), :obj:`joint_names`, :obj:`parents` and the
     :obj:`layout` that was read. Returns the path written, with
-    :obj:`.npz` appended when missing, as :func:`numpy.savez` does."""
+    :obj:`.npz` appended when missing, as ``numpy.savez`` does."""
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
