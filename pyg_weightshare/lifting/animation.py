@@ -8,15 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from pyg_weightshare.skeleton import Skeleton
-
-# Joint colours by side of the body, as in the figures of the paper.
-_COLOURS = {"left": "tab:blue", "right": "tab:red", "centre": "0.3"}
-
-
-def _side(skeleton: Skeleton, joint: int) -> str:
-    if joint in skeleton.left:
-        return "left"
-    return "right" if joint in skeleton.right else "centre"
+from pyg_weightshare.training.visualize import bone_colors
 
 
 def animate_lift(
@@ -60,8 +52,7 @@ def animate_lift(
     drawn = np.stack([poses[..., 0], poses[..., 2], -poses[..., 1]], axis=-1)
     extent = float(np.abs(drawn).max()) or 1.0
     width, height = image_size
-    bones = [(j, p) for j, p in enumerate(skeleton.parents) if p >= 0]
-    colours = [_COLOURS[_side(skeleton, j)] for j, _ in bones]
+    bones, colours = skeleton.bones, bone_colors(skeleton)
 
     figure = plt.figure(figsize=(8, 4), dpi=80)
     image = figure.add_subplot(1, 2, 1)
