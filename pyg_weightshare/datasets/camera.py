@@ -11,9 +11,11 @@ axis, and 3D points are in metres.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -247,6 +249,103 @@ def _calibration() -> dict:
 CAMERA_IDS: tuple[str, ...] = tuple(_calibration()["camera_order"])
 
 
+def _numbers(value, length: int, what: str) -> tuple[float, ...]:
+    if not isinstance(value, list) or len(value) != length:
+        raise ValueError(f"{what} must be a list of {length} numbers, got {value!r}")
+    numbers = tuple(float(v) for v in value if isinstance(v, int | float))
+    if len(numbers) != length or not np.isfinite(numbers).all():
+        raise ValueError(f"{what} must be a list of {length} numbers, got {value!r}")
+    return numbers
+
+
+def cameras_from_calibration(
+    calibration: dict, subject: str, source: str = "cameras.json"
+) -> tuple[Camera, ...]:
+    r"""The cameras of :obj:`subject` in a calibration of the layout of the
+    packaged :obj:`cameras.json` (see :func:`h36m_cameras`), checked.
+
+    Args:
+        calibration (dict): :obj:`camera_order`, :obj:`intrinsics[camera]`
+            and :obj:`extrinsics[subject][camera]` (translations in
+            millimetres).
+        subject (str): The subject.
+        source (str, optional): The file name used in error messages.
+            (default: :obj:`"cameras.json"`)
+
+    Returns:
+        tuple[Camera, ...]: The cameras in :obj:`camera_order`, with
+        translations in metres.
+    """
+    try:
+        order, intrinsics = calibration["camera_order"], calibration["intrinsics"]
+        extrinsics = calibration["extrinsics"]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"{source} must hold 'camera_order', 'intrinsics' and 'extrinsics'"
+        ) from None
+    if not isinstance(extrinsics, dict) or subject not in extrinsics:
+        known = sorted(extrinsics) if isinstance(extrinsics, dict) else []
+        raise KeyError(
+            f"No camera calibration for subject {subject!r} in {source}; "
+            f"known subjects: {known}"
+        )
+    if not isinstance(order, list) or not order:
+        raise ValueError(f"{source}: 'camera_order' must be a non-empty list")
+    cameras = []
+    for camera_id in order:
+        where = f"{source}: camera {camera_id!r} of {subject!r}"
+        try:
+            inner, outer = intrinsics[camera_id], extrinsics[subject][camera_id]
+            res_w, res_h = inner["res_w"], inner["res_h"]
+            if not all(isinstance(r, int) and r > 0 for r in (res_w, res_h)):
+                raise ValueError("res_w and res_h must be positive integers")
+            cameras.append(
+                Camera(
+                    id=str(camera_id),
+                    res_w=res_w,
+                    res_h=res_h,
+                    focal_length=_numbers(inner["focal_length"], 2, "focal_length"),
+                    center=_numbers(inner["center"], 2, "center"),
+                    radial_distortion=_numbers(
+                        inner["radial_distortion"], 3, "radial_distortion"
+                    ),
+                    tangential_distortion=_numbers(
+                        inner["tangential_distortion"], 2, "tangential_distortion"
+                    ),
+                    orientation=_numbers(outer["orientation"], 4, "orientation"),
+                    # The calibration is in millimetres; poses are in metres.
+                    translation=tuple(
+                        t / 1000
+                        for t in _numbers(outer["translation"], 3, "translation")
+                    ),
+                )
+            )
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"{where}: missing or malformed {error}") from None
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+    return tuple(cameras)
+
+
+def load_calibration(path: str | os.PathLike) -> dict:
+    """Reads a :obj:`cameras.json` of the packaged layout, with one clear
+    error for an unreadable or malformed file.
+
+    Args:
+        path (str or os.PathLike): The file.
+
+    Returns:
+        dict: The calibration, for :func:`cameras_from_calibration`.
+    """
+    try:
+        calibration = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not a readable JSON file ({error})") from None
+    if not isinstance(calibration, dict):
+        raise ValueError(f"{path} must hold a JSON object")
+    return calibration
+
+
 @cache
 def h36m_cameras(subject: str) -> tuple[Camera, ...]:
     r"""The four calibrated cameras of a Human3.6M subject, in the order of
@@ -266,28 +365,4 @@ def h36m_cameras(subject: str) -> tuple[Camera, ...]:
         >>> cameras[0].res_w, cameras[0].res_h
         (1000, 1002)
     """
-    calibration = _calibration()
-    if subject not in calibration["extrinsics"]:
-        raise KeyError(
-            f"No camera calibration for subject {subject!r} in cameras.json; "
-            f"known subjects: {sorted(calibration['extrinsics'])}"
-        )
-    cameras = []
-    for camera_id in calibration["camera_order"]:
-        intrinsics = calibration["intrinsics"][camera_id]
-        extrinsics = calibration["extrinsics"][subject][camera_id]
-        cameras.append(
-            Camera(
-                id=camera_id,
-                res_w=intrinsics["res_w"],
-                res_h=intrinsics["res_h"],
-                focal_length=tuple(intrinsics["focal_length"]),
-                center=tuple(intrinsics["center"]),
-                radial_distortion=tuple(intrinsics["radial_distortion"]),
-                tangential_distortion=tuple(intrinsics["tangential_distortion"]),
-                orientation=tuple(extrinsics["orientation"]),
-                # The calibration is in millimetres; poses are in metres.
-                translation=tuple(t / 1000 for t in extrinsics["translation"]),
-            )
-        )
-    return tuple(cameras)
+    return cameras_from_calibration(_calibration(), subject)

@@ -59,16 +59,21 @@ def _read_array(file) -> np.ndarray:
     return array
 
 
-def load_pickled_dict(path: str | os.PathLike, key: str) -> dict:
+def load_pickled_dict(
+    path: str | os.PathLike, key: str, required: bool = True
+) -> dict | None:
     """The dict stored under :obj:`key` in a VideoPose3D :obj:`.npz` file,
     read without executing code from the file.
 
     Args:
         path (str or os.PathLike): The :obj:`.npz` file.
         key (str): The array holding the dict, e.g. :obj:`"positions_3d"`.
+        required (bool, optional): If set to :obj:`False`, a missing
+            :obj:`key` gives :obj:`None` instead of an error (the optional
+            :obj:`metadata` of a 2D file). (default: :obj:`True`)
 
     Returns:
-        dict: The unpickled dict.
+        dict: The unpickled dict (or :obj:`None`).
 
     Raises:
         FileNotFoundError: If :obj:`path` does not exist.
@@ -94,6 +99,8 @@ def load_pickled_dict(path: str | os.PathLike, key: str) -> dict:
                 if name.endswith(".npy")
             )
             if key not in members:
+                if not required:
+                    return None
                 raise KeyError(
                     f"{path} has no key {key!r} (keys: {members}); is it a "
                     "VideoPose3D Human3.6M file?"

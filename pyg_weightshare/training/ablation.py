@@ -131,7 +131,8 @@ def _is_finished(run: RunDirectory, config: TrainConfig) -> bool:
 
 def format_table(table: int, results: list, seeds: int) -> str:
     lines = [
-        f"# Table {table}: ablation recipe, {seeds} seed(s), test subjects S9 S11",
+        f"# Table {table}: ablation recipe, {seeds} seed(s), test subjects "
+        f"{' '.join(results[0][3].test_subjects)}",
         "",
         f"Model selection: {selection_note(results[0][3])}. Errors in mm, "
         "action-wise means; mean ± standard deviation over seeds.",

@@ -22,6 +22,8 @@ DECOUPLABLE_SCHEMES = ("full", "pre_agg", "post_agg")
 ADJACENCIES = ("sym", "row", "learnable")
 INITS = ("xavier", "stacked")
 SELECTIONS = ("val", "test", "last")
+# pyg_weightshare.datasets.TRAIN_SUBJECTS, without importing torch.
+H36M_TRAIN_SUBJECTS = ("S1", "S5", "S6", "S7", "S8")
 # pyg_weightshare.training.step.TrainingStep's modes.
 COMPILE_MODES = (
     "none",
@@ -159,6 +161,16 @@ class TrainConfig:
     stride: int | None = _setting(
         None, "keep every n-th training frame", "data", type=int, metavar="N"
     )
+    train_subjects: list[str] | None = field(
+        default=None,
+        metadata=_options(
+            "subjects to train on (default: Human3.6M's S1 S5 S6 S7 S8 without "
+            "the validation subjects)",
+            "data",
+            nargs="+",
+            metavar="SUBJECT",
+        ),
+    )
     val_subjects: list[str] = field(
         default_factory=lambda: ["S8"],
         metadata=_options(
@@ -166,6 +178,12 @@ class TrainConfig:
             "data",
             nargs="*",
             metavar="SUBJECT",
+        ),
+    )
+    test_subjects: list[str] = field(
+        default_factory=lambda: ["S9", "S11"],
+        metadata=_options(
+            "subjects of the test report", "data", nargs="+", metavar="SUBJECT"
         ),
     )
     select_on: str = _setting(
@@ -279,6 +297,12 @@ class TrainConfig:
         if self.data_dir is not None:
             self.data_dir = os.path.abspath(self.data_dir)
         self.val_subjects = list(self.val_subjects)
+        self.test_subjects = list(self.test_subjects)
+        if self.train_subjects is None:
+            self.train_subjects = [
+                s for s in H36M_TRAIN_SUBJECTS if s not in self.val_subjects
+            ]
+        self.train_subjects = list(self.train_subjects)
         self._check()
 
     def _check(self) -> None:
@@ -347,13 +371,6 @@ class TrainConfig:
         if self.amp == "fp16" and not self.device.startswith("cuda"):
             # bf16 autocast runs on the CPU too; fp16 needs CUDA's GradScaler.
             raise InvalidSetting("amp", f"{self.amp!r} needs a CUDA --device")
-
-    @property
-    def train_subjects(self) -> list[str]:
-        """S1 S5 S6 S7 S8, without the validation subjects."""
-        from pyg_weightshare.datasets import TRAIN_SUBJECTS
-
-        return [s for s in TRAIN_SUBJECTS if s not in self.val_subjects]
 
     def model_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of :class:`~pyg_weightshare.PoseGCN`."""

@@ -8,8 +8,9 @@ import os
 import torch
 from torch import Tensor
 
-from pyg_weightshare.datasets import TEST_SUBJECTS, Human36M, PoseSplit
+from pyg_weightshare.datasets import Human36M, PoseSplit
 from pyg_weightshare.datasets.cache import synthetic_data_dir
+from pyg_weightshare.datasets.human36m import SPLITS
 from pyg_weightshare.metrics import ActionErrors, evaluate_by_action
 from pyg_weightshare.training.checkpoint import load_checkpoint
 from pyg_weightshare.training.config import TrainConfig
@@ -18,9 +19,11 @@ from pyg_weightshare.training.distributed import check_device
 EVAL_BATCH_SIZE = 4096
 
 
-def load_dataset(config: TrainConfig, require_val: bool = True) -> Human36M:
-    """The splits of :obj:`config`'s data (the synthetic dataset when it
-    names no directory), refusing an empty test split, and an empty
+def load_dataset(
+    config: TrainConfig, require_val: bool = True, splits: tuple[str, ...] = SPLITS
+) -> Human36M:
+    """The :obj:`splits` of :obj:`config`'s data (the synthetic dataset when
+    it names no directory), refusing an empty test split, and an empty
     validation split when it selects the model (:obj:`require_val`)."""
     root = config.data_dir or synthetic_data_dir()
     dataset = Human36M(
@@ -28,11 +31,12 @@ def load_dataset(config: TrainConfig, require_val: bool = True) -> Human36M:
         keypoints=config.keypoints,
         num_joints=config.num_joints,
         train_subjects=config.train_subjects,
-        test_subjects=TEST_SUBJECTS,
+        test_subjects=config.test_subjects,
         val_subjects=config.val_subjects,
+        splits=splits,
     )
-    needed = {"test": TEST_SUBJECTS}
-    if require_val and config.select_on == "val":
+    needed = {"test": config.test_subjects}
+    if require_val and config.select_on == "val" and "val" in splits:
         needed["val"] = config.val_subjects
     for split, subjects in needed.items():
         if len(getattr(dataset, split)) == 0:
@@ -68,26 +72,38 @@ def evaluate(
 ) -> ActionErrors:
     """Per-action MPJPE and P-MPJPE in millimetres."""
     return evaluate_by_action(
-        predict(model, split.inputs, device), split.targets, split.action, scale=1000
+        predict(model, split.inputs, device),
+        split.targets,
+        split.action,
+        split.action_names,
+        scale=1000,
     )
 
 
 def mean_pose_baseline(train: PoseSplit, test: PoseSplit) -> ActionErrors:
     """The errors of predicting the training set's mean pose for every input."""
     mean_pose = train.targets.mean(dim=0, keepdim=True).expand_as(test.targets)
-    return evaluate_by_action(mean_pose, test.targets, test.action, scale=1000)
+    return evaluate_by_action(
+        mean_pose, test.targets, test.action, test.action_names, scale=1000
+    )
 
 
 def restore(
-    path: str | os.PathLike, data_dir: str | None = None
+    path: str | os.PathLike,
+    data_dir: str | None = None,
+    splits: tuple[str, ...] = SPLITS,
+    test_subjects: list[str] | None = None,
 ) -> tuple[torch.nn.Module, Human36M, TrainConfig]:
     """The model of a checkpoint with its weights, the data it was trained on
-    (or :obj:`data_dir`) and its configuration."""
+    (or :obj:`data_dir`, with only :obj:`splits` built and other
+    :obj:`test_subjects` if given) and its configuration."""
     checkpoint = load_checkpoint(path)
     config = TrainConfig.from_dict(checkpoint["config"], str(path))
     if data_dir is not None:
         config.data_dir = os.path.abspath(data_dir)
-    dataset = load_dataset(config, require_val=False)
+    if test_subjects is not None:
+        config.test_subjects = list(test_subjects)
+    dataset = load_dataset(config, require_val=False, splits=splits)
     model = build_model(config, dataset.skeleton)
     try:
         model.load_state_dict(checkpoint["model"])
@@ -100,10 +116,15 @@ def restore(
 
 
 def evaluate_checkpoint(
-    path: str | os.PathLike, data_dir: str | None = None, device: str = "cpu"
+    path: str | os.PathLike,
+    data_dir: str | None = None,
+    device: str = "cpu",
+    test_subjects: list[str] | None = None,
 ) -> tuple[ActionErrors, TrainConfig]:
     """Rebuilds the model of a checkpoint and evaluates it on the test
-    subjects of :obj:`data_dir` (default: the data it was trained on)."""
+    subjects (those it was trained with, or :obj:`test_subjects`) of
+    :obj:`data_dir` (default: the data it was trained on); only the test
+    split is loaded."""
     target = check_device(device)
-    model, dataset, config = restore(path, data_dir)
+    model, dataset, config = restore(path, data_dir, ("test",), test_subjects)
     return evaluate(model.to(target), dataset.test, target), config

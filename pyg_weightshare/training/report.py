@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pyg_weightshare.datasets import TEST_SUBJECTS
 from pyg_weightshare.metrics import ActionErrors
 from pyg_weightshare.training.config import TrainConfig
 
@@ -38,7 +37,7 @@ def selection_split(config: TrainConfig) -> str | None:
     if config.select_on == "val":
         return f"validation ({' '.join(config.val_subjects)})"
     if config.select_on == "test":
-        return f"test ({' '.join(TEST_SUBJECTS)})"
+        return f"test ({' '.join(config.test_subjects)})"
     return None
 
 
@@ -122,7 +121,7 @@ def write_report(
             "data_dir": config.data_dir,
             "synthetic": config.data_dir is None,
             "keypoints": config.keypoints,
-            "test_subjects": list(TEST_SUBJECTS),
+            "test_subjects": list(config.test_subjects),
             "description": data_note(config),
         },
         "recipe": {
@@ -148,7 +147,7 @@ def write_report(
         f"- Training: {recipe_note(config)}.\n"
         f"- Model of epoch {best_epoch} of {config.epochs} "
         f"({selection_note(config)}).\n"
-        f"- Test subjects {' '.join(TEST_SUBJECTS)}. Errors in mm: MPJPE "
+        f"- Test subjects {' '.join(config.test_subjects)}. Errors in mm: MPJPE "
         "(Protocol 1) is the mean distance between predicted and true joints "
         "after aligning the root joint; P-MPJPE (Protocol 2) the same after "
         "aligning each predicted pose to the truth by rotation, scale and "
@@ -159,7 +158,8 @@ def write_report(
     if plot_run(out, config, test, baseline, best_epoch):
         written += ["curves.png", "per_action.png"]
     print(
-        f"\nTest (S9, S11), epoch {best_epoch}, {selection_note(config)}:\n"
+        f"\nTest ({', '.join(config.test_subjects)}), epoch {best_epoch}, "
+        f"{selection_note(config)}:\n"
         f"  this model      MPJPE {test.mpjpe_action_mean:6.1f} mm   "
         f"P-MPJPE {test.p_mpjpe_action_mean:6.1f} mm   (action-wise means)\n"
         f"  mean-pose guess MPJPE {baseline.mpjpe_action_mean:6.1f} mm   "
@@ -320,6 +320,6 @@ def _plot_per_action(
     axis.set_ylabel("error (mm)")
     axis.grid(axis="y", alpha=0.3)
     axis.legend(fontsize=8, ncols=2, loc="upper left")
-    subjects = " ".join(TEST_SUBJECTS)
+    subjects = " ".join(config.test_subjects)
     _titled(figure, f"Test error per action, subjects {subjects}", config, best_epoch)
     return figure

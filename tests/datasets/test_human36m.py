@@ -1,3 +1,5 @@
+import json
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -5,7 +7,10 @@ import pytest
 import torch
 
 from pyg_weightshare.datasets import ACTIONS, SUBJECTS, Human36M, h36m_cameras
-from pyg_weightshare.datasets.camera import quaternion_to_matrix
+from pyg_weightshare.datasets.camera import (
+    cameras_from_calibration,
+    quaternion_to_matrix,
+)
 from pyg_weightshare.datasets.human36m import MOCAP_INDICES_17, action_of
 
 LENGTHS = {
@@ -15,7 +20,13 @@ LENGTHS = {
 }
 
 
-def write_h36m(root: Path, lengths=LENGTHS, extra_frames: int = 0, seed: int = 0):
+def write_h36m(
+    root: Path,
+    lengths=LENGTHS,
+    extra_frames: int = 0,
+    seed: int = 0,
+    cameras=h36m_cameras,
+):
     """A tiny dataset in the VideoPose3D format; returns its 3D and 2D dicts.
 
     The mocap joints stand 1 m above the floor at the centre of the capture
@@ -33,7 +44,7 @@ def write_h36m(root: Path, lengths=LENGTHS, extra_frames: int = 0, seed: int = 0
                 camera.project(
                     camera.world_to_camera(padded[:, MOCAP_INDICES_17])
                 ).astype(np.float32)
-                for camera in h36m_cameras(subject)
+                for camera in cameras(subject)
             ]
     save(root, positions_3d, positions_2d)
     return positions_3d, positions_2d
@@ -164,8 +175,7 @@ def test_action_of():
     assert action_of("Walking 1") == "Walking"
     assert action_of("WalkingDog 1") == "WalkDog"
     assert action_of("SittingDown 2") == "SittingDown"
-    with pytest.raises(ValueError, match="'Dancing 1' is not one of"):
-        action_of("Dancing 1")
+    assert action_of("Climb 1") == "Climb"
 
 
 def test_action_filter(tmp_path):
@@ -243,21 +253,43 @@ def test_sequence_missing_from_2d(tmp_path):
         load(tmp_path)
 
 
-def test_unknown_action_in_file(tmp_path):
+def test_other_actions_follow_the_human36m_ones(tmp_path):
     positions_3d, positions_2d = write_h36m(tmp_path)
-    positions_3d["S1"]["Dancing"] = positions_3d["S1"]["Walking"]
-    positions_2d["S1"]["Dancing"] = positions_2d["S1"]["Walking"]
+    positions_3d["S1"]["Dancing 2"] = positions_3d["S1"]["Walking"]
+    positions_2d["S1"]["Dancing 2"] = positions_2d["S1"]["Walking"]
     save(tmp_path, positions_3d, positions_2d)
-    with pytest.raises(ValueError, match=r"data_3d_h36m.npz: S1: .*'Dancing'"):
-        load(tmp_path)
+    dataset = load(tmp_path)
+    assert dataset.action_names == (*ACTIONS, "Dancing")
+    assert dataset.train.action_names == dataset.action_names
+    dancing = dataset.train.action == len(ACTIONS)
+    assert int(dancing.sum()) == 4 * 7
+    # Human3.6M actions keep their ids.
+    assert set(dataset.train.action[~dancing].tolist()) == {
+        ACTIONS.index("Walking"),
+        ACTIONS.index("Photo"),
+    }
 
 
 def test_wrong_mocap_shape(tmp_path):
     positions_3d, positions_2d = write_h36m(tmp_path)
-    positions_3d["S9"]["Directions"] = positions_3d["S9"]["Directions"][:, :17]
+    positions_3d["S9"]["Directions"] = positions_3d["S9"]["Directions"][:, :20]
     save(tmp_path, positions_3d, positions_2d)
-    with pytest.raises(ValueError, match=r"S9 'Directions' has shape \(6, 17, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"S9 'Directions' has shape \(6, 20, 3\), expected"
+    ):
         load(tmp_path)
+
+
+def test_3d_file_with_the_17_joints(tmp_path):
+    positions_3d, positions_2d = write_h36m(tmp_path)
+    full = load(tmp_path, num_joints=17)
+    for takes in positions_3d.values():
+        for key, mocap in takes.items():
+            takes[key] = mocap[:, MOCAP_INDICES_17]
+    save(tmp_path, positions_3d, positions_2d)
+    reduced = load(tmp_path, num_joints=17)
+    assert torch.equal(reduced.train.targets, full.train.targets)
+    assert torch.equal(reduced.test.inputs, full.test.inputs)
 
 
 @pytest.mark.parametrize("where", ["3d", "2d"])
@@ -270,3 +302,232 @@ def test_nan_is_rejected(tmp_path, where):
     save(tmp_path, positions_3d, positions_2d)
     with pytest.raises(ValueError, match=rf"data_{where}_h36m.*NaN .* S1 'Walking 1'"):
         load(tmp_path)
+
+
+def packaged_calibration() -> dict:
+    source = resources.files("pyg_weightshare.datasets").joinpath("cameras.json")
+    return json.loads(source.read_text())
+
+
+def own_calibration() -> dict:
+    """Two cameras named "front" and "side" (1920 x 1080 and 640 x 480) for
+    the subjects "alice" (placed like S1's first two) and "bob" (like S9's)."""
+    h36m = packaged_calibration()
+    first, second = h36m["camera_order"][:2]
+    intrinsics = {
+        "front": h36m["intrinsics"][first] | {"res_w": 1920, "res_h": 1080},
+        "side": h36m["intrinsics"][second] | {"res_w": 640, "res_h": 480},
+    }
+    extrinsics = {
+        name: {
+            "front": h36m["extrinsics"][subject][first],
+            "side": h36m["extrinsics"][subject][second],
+        }
+        for name, subject in (("alice", "S1"), ("bob", "S9"))
+    }
+    return {
+        "camera_order": ["front", "side"],
+        "intrinsics": intrinsics,
+        "extrinsics": extrinsics,
+    }
+
+
+OWN_LENGTHS = {
+    "alice": {"Climb 1": 6, "Climb 2": 4, "Jump": 5},
+    "bob": {"Jump 1": 3, "Crawl": 7},
+}
+
+
+def write_own_dataset(root: Path):
+    calibration = own_calibration()
+    (root / "cameras.json").write_text(json.dumps(calibration))
+    return write_h36m(
+        root,
+        OWN_LENGTHS,
+        cameras=lambda subject: cameras_from_calibration(calibration, subject),
+    )
+
+
+@pytest.mark.parametrize("num_joints", [16, 17])
+def test_own_names_and_cameras(tmp_path, num_joints):
+    positions_3d, positions_2d = write_own_dataset(tmp_path)
+    dataset = Human36M(
+        tmp_path,
+        num_joints=num_joints,
+        train_subjects=["alice"],
+        test_subjects=["bob"],
+    )
+    assert dataset.action_names == (*ACTIONS, "Climb", "Crawl", "Jump")
+    assert dataset.subject_names == (*SUBJECTS, "alice", "bob")
+    # Two cameras per frame: alice 6 + 4 + 5 frames, bob 3 + 7.
+    assert len(dataset.train) == 2 * 15 and len(dataset.test) == 2 * 10
+    test = dataset.test
+    names = [test.action_names[i] for i in test.action.tolist()]
+    assert names.count("Jump") == 2 * 3 and names.count("Crawl") == 2 * 7
+    assert set(test.subject.tolist()) == {len(SUBJECTS) + 1}
+
+    # bob's first sequence ("Crawl", keys are sorted) in the "side" camera,
+    # 640 x 480 pixels, with bob's own extrinsics.
+    side = dataset.cameras("bob")[1]
+    assert side.id == "side" and side.translation[0] == pytest.approx(
+        own_calibration()["extrinsics"]["bob"]["side"]["translation"][0] / 1000
+    )
+    rows = (test.camera == 1).nonzero().squeeze(1)[:7]
+    joints = [i for i in range(17) if num_joints == 17 or i != 9]
+    mocap = positions_3d["bob"]["Crawl"][:, [MOCAP_INDICES_17[i] for i in joints]]
+    expected = side.world_to_camera(mocap.astype(np.float64))
+    expected -= expected[:, :1]
+    assert np.allclose(test.targets[rows].numpy(), expected, atol=1e-5)
+    pixels = positions_2d["bob"]["Crawl"][1][:, joints]
+    assert np.allclose(
+        test.inputs[rows].numpy(), pixels / 640 * 2 - [1, 480 / 640], atol=1e-6
+    )
+
+
+def test_cameras_json_beside_the_data_wins(tmp_path):
+    write_h36m(tmp_path)
+    packaged = load(tmp_path)
+    calibration = packaged_calibration()
+    calibration["extrinsics"]["S1"]["54138969"]["orientation"] = [1, 0, 0, 0]
+    (tmp_path / "cameras.json").write_text(json.dumps(calibration))
+    own = load(tmp_path)
+    assert own.cameras("S1")[0].orientation == (1, 0, 0, 0)
+    first = (packaged.train.camera == 0) & (
+        packaged.train.subject == SUBJECTS.index("S1")
+    )
+    # Without rotation the camera frame is the world frame.
+    assert not torch.allclose(own.train.targets[first], packaged.train.targets[first])
+    assert torch.equal(own.train.targets[~first], packaged.train.targets[~first])
+
+
+def test_subject_without_camera(tmp_path):
+    write_own_dataset(tmp_path)
+    (tmp_path / "cameras.json").unlink()
+    with pytest.raises(KeyError, match=r"calibration for subject 'alice'.*cameras"):
+        Human36M(tmp_path, train_subjects=["alice"], test_subjects=[])
+    calibration = own_calibration()
+    del calibration["extrinsics"]["bob"]
+    write_own_dataset(tmp_path)
+    (tmp_path / "cameras.json").write_text(json.dumps(calibration))
+    with pytest.raises(KeyError, match=r"subject 'bob' in .*cameras.json"):
+        Human36M(tmp_path, train_subjects=["alice"], test_subjects=["bob"])
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("{not json", "is not a readable JSON file"),
+        ("[1, 2]", "must hold a JSON object"),
+        ('{"camera_order": ["front"]}', "must hold 'camera_order', 'intrinsics'"),
+    ],
+)
+def test_broken_cameras_json(tmp_path, content, problem):
+    write_own_dataset(tmp_path)
+    (tmp_path / "cameras.json").write_text(content)
+    with pytest.raises(ValueError, match=rf"cameras.json.*{problem}"):
+        Human36M(tmp_path, train_subjects=["alice"], test_subjects=["bob"])
+
+
+def test_malformed_camera(tmp_path):
+    calibration = own_calibration()
+    calibration["intrinsics"]["side"]["focal_length"] = [1000.0]
+    write_own_dataset(tmp_path)
+    (tmp_path / "cameras.json").write_text(json.dumps(calibration))
+    with pytest.raises(
+        ValueError, match=r"cameras.json: camera 'side' of 'alice': focal_length"
+    ):
+        Human36M(tmp_path, train_subjects=["alice"], test_subjects=["bob"])
+
+
+def test_wrong_number_of_views(tmp_path):
+    positions_3d, positions_2d = write_own_dataset(tmp_path)
+    positions_2d["alice"]["Jump"].append(positions_2d["alice"]["Jump"][0])
+    save(tmp_path, positions_3d, positions_2d)
+    with pytest.raises(ValueError, match=r"'Jump' has 3 cameras, expected the 2"):
+        Human36M(tmp_path, train_subjects=["alice"], test_subjects=["bob"])
+
+
+def save_with_metadata(root: Path, positions_2d: dict, metadata: dict):
+    np.savez(root / "data_2d_h36m_gt.npz", positions_2d=positions_2d, metadata=metadata)
+
+
+H36M_METADATA = {
+    "layout_name": "h36m",
+    "num_joints": 17,
+    "keypoints_symmetry": [[4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]],
+}
+
+
+def drop_joint(positions_2d: dict, joint: int) -> dict:
+    return {
+        subject: {
+            key: [np.delete(view, joint, axis=1) for view in views]
+            for key, views in takes.items()
+        }
+        for subject, takes in positions_2d.items()
+    }
+
+
+def test_metadata_of_the_2d_file(tmp_path):
+    _, positions_2d = write_h36m(tmp_path)
+    plain = load(tmp_path, num_joints=17).train.inputs
+    save_with_metadata(tmp_path, positions_2d, H36M_METADATA)
+    assert torch.equal(load(tmp_path, num_joints=17).train.inputs, plain)
+    # VideoPose3D's 16-joint convention drops Neck/Nose.
+    sixteen = H36M_METADATA | {
+        "num_joints": 16,
+        "keypoints_symmetry": [[4, 5, 6, 10, 11, 12], [1, 2, 3, 13, 14, 15]],
+    }
+    save_with_metadata(tmp_path, drop_joint(positions_2d, 9), sixteen)
+    assert torch.equal(
+        load(tmp_path).train.inputs, plain[:, [*range(9), *range(10, 17)]]
+    )
+    with pytest.raises(ValueError, match=r"metadata num_joints is 16.*needs 17"):
+        load(tmp_path, num_joints=17)
+
+
+@pytest.mark.parametrize(
+    ("change", "dropped", "problem"),
+    [
+        ({"layout_name": "coco"}, None, "layout_name is 'coco'"),
+        ({"num_joints": 15}, None, "num_joints is 15"),
+        ({"num_joints": [17]}, None, r"num_joints is \[17\]"),
+        (
+            {
+                "num_joints": 16,
+                "keypoints_symmetry": [[4, 5, 6, 10, 11, 12], [1, 2, 3, 13, 14, 15]],
+            },
+            None,
+            "has 17 joints, but the file's metadata says 16",
+        ),
+        # A 16-joint file that dropped the right hip, not Neck/Nose.
+        (
+            {
+                "num_joints": 16,
+                "keypoints_symmetry": [[3, 4, 5, 10, 11, 12], [1, 2, 13, 14, 15]],
+            },
+            1,
+            r"keypoints_symmetry .* is not the Human3.6M one for 16 joints",
+        ),
+    ],
+)
+def test_metadata_disagrees(tmp_path, change, dropped, problem):
+    _, positions_2d = write_h36m(tmp_path)
+    if dropped is not None:
+        positions_2d = drop_joint(positions_2d, dropped)
+    save_with_metadata(tmp_path, positions_2d, H36M_METADATA | change)
+    with pytest.raises(ValueError, match=rf"data_2d_h36m_gt.npz: .*{problem}"):
+        load(tmp_path)
+
+
+def test_only_requested_splits_are_built(tmp_path):
+    write_h36m(tmp_path)
+    full = load(tmp_path, val_subjects=["S9"], test_subjects=["S11"])
+    only_test = load(
+        tmp_path, val_subjects=["S9"], test_subjects=["S11"], splits=["test"]
+    )
+    assert len(only_test.train) == 0 and len(only_test.val) == 0
+    assert torch.equal(only_test.test.inputs, full.test.inputs)
+    assert torch.equal(only_test.test.action, full.test.action)
+    with pytest.raises(ValueError, match=r"Unknown splits \['tset'\]"):
+        load(tmp_path, splits=["tset"])
