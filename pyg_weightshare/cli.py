@@ -407,7 +407,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="keypoints less confident are filled in over time (default: 0.1)",
     )
     lift.add_argument(
-        "--plot", action="store_true", help="also write an animated GIF per video"
+        "--plot",
+        action="store_true",
+        help="also write an animated GIF per video (default: no)",
     )
     lift.add_argument(
         "--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)"
