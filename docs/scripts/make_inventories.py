@@ -142,6 +142,16 @@ INVENTORIES = {
                 "py:class",
                 "generated/torch_geometric.loader.DataLoader.html#",
             ),
+            (
+                "torch_geometric.transforms.BaseTransform",
+                "py:class",
+                "generated/torch_geometric.transforms.BaseTransform.html#",
+            ),
+            (
+                "torch_geometric.transforms.base_transform.BaseTransform",
+                "py:class",
+                "generated/torch_geometric.transforms.BaseTransform.html#",
+            ),
         ],
     ),
 }

@@ -24,8 +24,7 @@ class Scheme:
     Attributes:
         name (str): The identifier used by the API and the command line.
         label (str): The name in the paper's tables.
-        conv (type): The :class:`~pyg_weightshare.nn.conv.WeightShareConv`
-            subclass.
+        conv (type): The :class:`~pyg_weightshare.WeightShareConv` subclass.
         decouplable (bool): Whether :obj:`decouple=False` is meaningful
             (convolution-style and no-sharing decouple by definition).
     """

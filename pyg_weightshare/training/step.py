@@ -5,7 +5,7 @@ graph.
 At batch 256 the network is about ten small layers on 16 joints, so on a GPU
 an eager step is bound by kernel launches and Python, not by arithmetic.
 :class:`TrainingStep` removes that overhead in stages
-(:data:`~pyg_weightshare.training.config.COMPILE_MODES`):
+(:obj:`~pyg_weightshare.training.config.COMPILE_MODES`):
 
 * :obj:`"none"`: eager PyTorch.
 * :obj:`"default"` and :obj:`"max-autotune-no-cudagraphs"`:
