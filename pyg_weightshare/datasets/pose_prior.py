@@ -9,9 +9,9 @@ the arms and head from broad ranges, and correlates the channels that move
 together (hip and knee flexion, both hips, shoulder elevation and elbow
 flexion, both shoulders). Every channel is then clamped softly into its
 anatomical range, so the limits hold exactly and poses near them (a
-straight knee) stay likely. Key poses are eased into one another, a gait cycle is added while
-the body walks or runs, and the whole body turns, tilts (lying, cartwheels)
-and leaves the floor (jumps).
+straight knee) stay likely. Key poses are eased into one another, a gait
+cycle is added while the body walks or runs, and the whole body turns, tilts
+(lying, cartwheels) and leaves the floor (jumps).
 
 Bodies vary per subject around the average Human3.6M adult: a height scale
 and every bone length drawn independently, plus where the hip and shoulder
