@@ -71,9 +71,9 @@ DEFAULT_FRAMES = 700
 _TAKES = ("", " 1")
 CAMERA_MODES = ("h36m", "random")
 # Random cameras: focal length (pixels) and how many pixels a metre at the
-# subject spans, which sets the distance (2-8.5 m, as phones and webcams).
+# subject spans, which sets the distance (2-11 m, as phones and webcams).
 _FOCAL_RANGE = (700.0, 1700.0)
-_PIXELS_PER_METRE = (200.0, 450.0)
+_PIXELS_PER_METRE = (150.0, 350.0)
 
 
 def random_camera(
@@ -82,11 +82,11 @@ def random_camera(
     """A camera with the orientation of ``camera`` (the loader rotates the 3D
     into the camera frame with the packaged calibration, so it must stay),
     a random focal length, and placed so that ``target`` (world, metres) is
-    seen at a random distance, off the image centre by up to a fifth of the
-    field of view, without lens distortion."""
+    seen at a random distance, off the image centre by up to a tenth of the
+    image width, without lens distortion."""
     focal = rng.uniform(*_FOCAL_RANGE)
     distance = focal / rng.uniform(*_PIXELS_PER_METRE)
-    offset = rng.uniform(-0.2, 0.2, size=2) * camera.res_w / focal
+    offset = rng.uniform(-0.1, 0.1, size=2) * camera.res_w / focal
     in_camera = np.array([offset[0], offset[1], 1.0]) * distance
     from_target = dataclasses.replace(
         camera, translation=(0.0, 0.0, 0.0)
@@ -146,8 +146,9 @@ def synthesize_h36m(
             :obj:`data_2d_h36m_<detections>.npz`. (default: :obj:`None`)
         cameras (str, optional): :obj:`"h36m"` projects with the four real
             cameras of each subject; :obj:`"random"` gives each take and
-            camera a random focal length (700-1700 px) and distance (2-8.5 m)
-            with the real camera's orientation, see :func:`random_camera`.
+            camera a random focal length (700-1700 px) and distance (2-11 m
+            from the middle of the take's path) with the real camera's
+            orientation, see :func:`random_camera`.
             (default: :obj:`"h36m"`)
 
     Returns:
@@ -191,7 +192,7 @@ def synthesize_h36m(
                 mocap = sample_take(rng, body, num_frames, postures, _CAPTURE_CENTER)
                 positions_3d[subject][key] = mocap.astype(np.float32)
                 world = positions_3d[subject][key][:, MOCAP_INDICES_17]
-                target = np.array([*_CAPTURE_CENTER, 0.9])
+                target = np.array([*mocap[:, 0, :2].mean(axis=0), 0.9])
                 views = [
                     camera.project(camera.world_to_camera(world))
                     for camera in (
