@@ -99,7 +99,7 @@ def main() -> None:
 
     figure.tight_layout()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(args.out, dpi=100)
+    figure.savefig(args.out, dpi=80)
     print(f"Wrote {args.out}")
 
 
