@@ -96,9 +96,7 @@ def reference_errors(model: torch.nn.Module, reference: dict) -> dict[str, float
     predicted = model(reference["inputs"])
     return {
         "mpjpe_mm": round(1000 * mpjpe(predicted, reference["targets"]).item(), 3),
-        "p_mpjpe_mm": round(
-            1000 * p_mpjpe(predicted, reference["targets"]).item(), 3
-        ),
+        "p_mpjpe_mm": round(1000 * p_mpjpe(predicted, reference["targets"]).item(), 3),
     }
 
 
