@@ -188,8 +188,17 @@ def squash(values: np.ndarray, softness: float = 2.0) -> np.ndarray:
 
 
 def sample_key_poses(rng: np.random.Generator, postures: list[Posture]) -> np.ndarray:
-    """Joint angles ``[K, C]`` (degrees, in :obj:`CHANNELS` order) of one key
-    pose per posture, half of them mirrored left to right."""
+    """Joint angles of one key pose per posture, half of them mirrored left
+    to right.
+
+    Args:
+        rng (numpy.random.Generator): The random generator.
+        postures (list[Posture]): The posture of each key pose.
+
+    Returns:
+        numpy.ndarray: ``[K, C]`` degrees in :obj:`CHANNELS` order, within
+        :obj:`LIMITS`.
+    """
     center = np.array(
         [[(_BASE | p.channels)[c][0] for c in CHANNELS] for p in postures]
     )
@@ -398,6 +407,9 @@ def sample_take(
             floor (metres). (default: :obj:`(0.0, 0.0)`)
         hold (tuple[float, float], optional): Range of seconds between key
             poses. (default: :obj:`(0.4, 1.5)`)
+
+    Returns:
+        numpy.ndarray: The joints in the Human3.6M mocap order, metres, z up.
     """
     t = np.arange(num_frames) / FPS
     holds = rng.uniform(*hold, size=int(t[-1] / hold[0]) + 3)
@@ -407,8 +419,9 @@ def sample_take(
     # A take stays in a posture for a while: each key keeps the previous
     # one's posture half of the time.
     chosen = rng.choice(len(names), size=len(times), p=weights / weights.sum())
-    for k in np.flatnonzero(rng.random(len(times)) < 0.5):
-        chosen[k] = chosen[k - 1] if k else chosen[k]
+    keep = rng.random(len(times)) < 0.5
+    for k in np.flatnonzero(keep[1:]) + 1:  # in order, so runs chain
+        chosen[k] = chosen[k - 1]
     key_postures = [POSTURES[names[index]] for index in chosen]
 
     keys = sample_key_poses(rng, key_postures)
