@@ -199,6 +199,7 @@ _PUBLIC_PATHS = {
     "torch_geometric.data.batch.Batch": "torch_geometric.data.Batch",
     "torch_geometric.nn.HeteroLinear": "torch_geometric.nn.dense.HeteroLinear",
     "np.ndarray": "numpy.ndarray",
+    "numpy.random._generator.Generator": "numpy.random.Generator",
 }
 
 

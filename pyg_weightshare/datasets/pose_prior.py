@@ -230,7 +230,7 @@ def sample_body(rng: np.random.Generator) -> dict[str, float]:
     return body | {name: rng.uniform(*bounds) for name, bounds in JOINT_OFFSETS.items()}
 
 
-def rotation(axis: str, angle: np.ndarray) -> np.ndarray:
+def _rotation(axis: str, angle: np.ndarray) -> np.ndarray:
     """Rotation matrices ``[..., 3, 3]`` about a coordinate axis, radians."""
     cos, sin = np.cos(angle), np.sin(angle)
     one, zero = np.ones_like(angle), np.zeros_like(angle)
@@ -242,7 +242,7 @@ def rotation(axis: str, angle: np.ndarray) -> np.ndarray:
     return np.stack([np.stack(row, -1) for row in rows], -2)
 
 
-def ease(times: np.ndarray, values: np.ndarray, t: np.ndarray) -> np.ndarray:
+def _ease(times: np.ndarray, values: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Blends key values ``[K, C]`` at ``times`` ``[K]`` into ``[T, C]`` at
     ``t`` with a cosine ease, so every key is reached with zero velocity."""
     index = np.clip(np.searchsorted(times, t, side="right") - 1, 0, len(times) - 2)
@@ -256,10 +256,10 @@ def smooth_noise(
 ) -> np.ndarray:
     """Unit-variance noise ``[T, C]`` that varies on a time scale of ``interval``."""
     times = np.arange(-1, t[-1] / interval + 2) * interval
-    return ease(times, rng.standard_normal((len(times), num_channels)), t)
+    return _ease(times, rng.standard_normal((len(times), num_channels)), t)
 
 
-def add_gait(
+def _add_gait(
     channels: dict[str, np.ndarray], speed: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """Adds a walking or running cycle scaled by the speed ``[T]`` (m/s);
@@ -299,15 +299,17 @@ def forward_kinematics(
     ``[T, 3, 3]``; the root at the origin, z up, the body facing +y with
     its right side towards +x, as a real (not mirrored) body."""
     angle = {name: np.radians(values) for name, values in channels.items()}
-    pelvis = orientation @ rotation("y", angle["roll"])
+    pelvis = orientation @ _rotation("y", angle["roll"])
     lumbar = (
         pelvis
-        @ rotation("x", -angle["lean"])
-        @ rotation("y", angle["side"])
-        @ rotation("z", angle["twist"])
+        @ _rotation("x", -angle["lean"])
+        @ _rotation("y", angle["side"])
+        @ _rotation("z", angle["twist"])
     )
-    chest = lumbar @ rotation("x", -angle["bend"]) @ rotation("z", angle["chest_twist"])
-    head = chest @ rotation("x", -angle["nod"]) @ rotation("z", angle["turn"])
+    chest = (
+        lumbar @ _rotation("x", -angle["bend"]) @ _rotation("z", angle["chest_twist"])
+    )
+    head = chest @ _rotation("x", -angle["nod"]) @ _rotation("z", angle["turn"])
 
     hip = np.zeros((len(orientation), 3))
     spine = hip + lumbar @ np.array([0, -0.01, body["lower_spine"]])
@@ -325,16 +327,16 @@ def forward_kinematics(
             # twist about the limb's own axis, internal rotation positive.
             return (
                 parent
-                @ rotation("z", -sign * angle[f"{side}_{prefix}_az"])
-                @ rotation("x", angle[f"{side}_{prefix}_elev"])
-                @ rotation("z", sign * angle[f"{side}_{prefix}_twist"])
+                @ _rotation("z", -sign * angle[f"{side}_{prefix}_az"])
+                @ _rotation("x", angle[f"{side}_{prefix}_elev"])
+                @ _rotation("z", sign * angle[f"{side}_{prefix}_twist"])
             )
 
         thigh = swing(pelvis, "hip")
-        shin = thigh @ rotation("x", -angle[f"{side}_knee"])
-        foot = shin @ rotation("x", angle[f"{side}_ankle"])
+        shin = thigh @ _rotation("x", -angle[f"{side}_knee"])
+        foot = shin @ _rotation("x", angle[f"{side}_ankle"])
         upper_arm = swing(chest, "sh")
-        forearm = upper_arm @ rotation("x", angle[f"{side}_elbow"])
+        forearm = upper_arm @ _rotation("x", angle[f"{side}_elbow"])
 
         hip_joint = hip + pelvis @ np.array(
             [sign * body["hip_width"], 0, -body["hip_drop"]]
@@ -380,7 +382,7 @@ _CLEARANCE[[0, 11]] = 0.10
 _CLEARANCE[[15]] = 0.08
 
 
-def ground_height(joints: np.ndarray) -> np.ndarray:
+def _ground_height(joints: np.ndarray) -> np.ndarray:
     """How high to lift the root ``[T]`` so the lowest joint rests on the floor."""
     return -(joints[..., 2] - _CLEARANCE).min(axis=1)
 
@@ -425,10 +427,10 @@ def sample_take(
     key_postures = [POSTURES[names[index]] for index in chosen]
 
     keys = sample_key_poses(rng, key_postures)
-    values = ease(times, keys, t) + 3.0 * smooth_noise(rng, t, len(CHANNELS), 0.5)
+    values = _ease(times, keys, t) + 3.0 * smooth_noise(rng, t, len(CHANNELS), 0.5)
     channels = dict(zip(CHANNELS, values.T.copy(), strict=True))
-    speed = ease(times, np.array([[rng.uniform(*p.speed)] for p in key_postures]), t)
-    amplitude = add_gait(channels, speed[:, 0], rng)
+    speed = _ease(times, np.array([[rng.uniform(*p.speed)] for p in key_postures]), t)
+    amplitude = _add_gait(channels, speed[:, 0], rng)
     values = squash(np.stack([channels[name] for name in CHANNELS], -1))
     channels = dict(zip(CHANNELS, values.T, strict=True))
 
@@ -440,7 +442,7 @@ def sample_take(
     angle = rng.uniform(0, 2 * np.pi) + direction * np.cumsum(speed[:, 0]) / FPS / (
         radii.mean()
     )
-    tilt_matrix = rotation("z", np.array(rng.uniform(0, np.pi)))[:2, :2]
+    tilt_matrix = _rotation("z", np.array(rng.uniform(0, np.pi)))[:2, :2]
     ellipse = np.stack([radii[0] * np.cos(angle), radii[1] * np.sin(angle)], -1)
     tangent = direction * np.stack(
         [-radii[0] * np.sin(angle), radii[1] * np.cos(angle)], -1
@@ -455,7 +457,7 @@ def sample_take(
     tilts = np.column_stack([pitch, np.zeros(len(times))]) + spread * (
         rng.standard_normal((len(times), 2))
     )
-    euler = np.radians(ease(times, np.column_stack([turns, tilts]), t))
+    euler = np.radians(_ease(times, np.column_stack([turns, tilts]), t))
     gait = np.minimum(amplitude, 1)
     # Turning follows the path while walking and the drawn turns otherwise;
     # blending the rates, not the angles, keeps a start from spinning.
@@ -463,11 +465,13 @@ def sample_take(
     rate = gait[1:] * np.diff(along_path) + (1 - gait[1:]) * np.diff(euler[:, 0])
     heading = along_path[0] + euler[0, 0] + np.concatenate([[0.0], np.cumsum(rate)])
     orientation = (
-        rotation("z", heading) @ rotation("x", euler[:, 1]) @ rotation("y", euler[:, 2])
+        _rotation("z", heading)
+        @ _rotation("x", euler[:, 1])
+        @ _rotation("y", euler[:, 2])
     )
-    flight = ease(times, np.array([[rng.uniform(*p.flight)] for p in key_postures]), t)
+    flight = _ease(times, np.array([[rng.uniform(*p.flight)] for p in key_postures]), t)
 
     joints = forward_kinematics(channels, orientation, body)
     joints[..., :2] += position[:, None]
-    joints[..., 2] += (ground_height(joints) + flight[:, 0])[:, None]
+    joints[..., 2] += (_ground_height(joints) + flight[:, 0])[:, None]
     return joints

@@ -148,7 +148,8 @@ def synthesize_h36m(
             cameras of each subject; :obj:`"random"` gives each take and
             camera a random focal length (700-1700 px) and distance (2-11 m
             from the middle of the take's path) with the real camera's
-            orientation, see :func:`random_camera`.
+            orientation, see
+            :func:`~pyg_weightshare.datasets.synthetic.random_camera`.
             (default: :obj:`"h36m"`)
 
     Returns:

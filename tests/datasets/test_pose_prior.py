@@ -13,7 +13,6 @@ from pyg_weightshare.datasets.pose_prior import (
     LIMITS,
     POSTURES,
     forward_kinematics,
-    rotation,
     sample_body,
     sample_key_poses,
     sample_take,
@@ -103,7 +102,11 @@ def test_forward_kinematics_builds_the_body():
     poses = sample_key_poses(np.random.default_rng(4), [POSTURES["athletic"]] * 50)
     channels = dict(zip(CHANNELS, poses.T, strict=True))
     heading = np.random.default_rng(5).uniform(0, 2 * np.pi, 50)
-    joints = forward_kinematics(channels, rotation("z", heading), body)
+    cos, sin = np.cos(heading), np.sin(heading)
+    turns = np.zeros((50, 3, 3))
+    turns[:, 0, 0], turns[:, 0, 1], turns[:, 1, 0], turns[:, 1, 1] = cos, -sin, sin, cos
+    turns[:, 2, 2] = 1
+    joints = forward_kinematics(channels, turns, body)
     assert joints.shape == (50, 32, 3)
     np.testing.assert_allclose(joints[:, 0], 0.0)
     lengths = bone_lengths(joints)
