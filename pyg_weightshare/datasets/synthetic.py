@@ -3,10 +3,9 @@ so the whole pipeline runs, and generalises to real people, without the real
 dataset.
 
 Every subject gets its own body and every take its own motion, drawn from
-the pose prior of
-:mod:`pyg_weightshare.datasets.pose_prior`: key poses with joint angles
-within anatomical limits, eased into one another, with gait, turns, tilts and
-jumps. Each action draws its key poses from its own mix of postures (mostly
+the pose prior of :mod:`pyg_weightshare.datasets.pose_prior`: key poses
+with joint angles within anatomical limits, eased into one another, with
+gait, turns, tilts and jumps. Each action draws its key poses from its own mix of postures (mostly
 sitting for Sitting, walking and running for Walking...), always with some
 of every posture so that any action covers the space of real poses. The 3D
 mocap is projected with the real calibration of each subject to give the
@@ -79,11 +78,20 @@ _PIXELS_PER_METRE = (150.0, 350.0)
 def random_camera(
     rng: np.random.Generator, camera: Camera, target: np.ndarray
 ) -> Camera:
-    """A camera with the orientation of ``camera`` (the loader rotates the 3D
-    into the camera frame with the packaged calibration, so it must stay),
-    a random focal length, and placed so that ``target`` (world, metres) is
-    seen at a random distance, off the image centre by up to a tenth of the
-    image width, without lens distortion."""
+    """A randomly placed camera that keeps the orientation of ``camera``:
+    the loader rotates the 3D into the camera frame with the packaged
+    calibration, so the orientation must stay.
+
+    Args:
+        rng (numpy.random.Generator): The random generator.
+        camera (Camera): The calibrated camera it replaces.
+        target (numpy.ndarray): The world point (metres) it looks at.
+
+    Returns:
+        Camera: A camera with a focal length of 700-1700 pixels, no lens
+        distortion, placed so that ``target`` is 2-11 m away, off the image
+        centre by up to a tenth of the image width.
+    """
     focal = rng.uniform(*_FOCAL_RANGE)
     distance = focal / rng.uniform(*_PIXELS_PER_METRE)
     offset = rng.uniform(-0.1, 0.1, size=2) * camera.res_w / focal
