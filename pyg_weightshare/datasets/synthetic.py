@@ -5,9 +5,10 @@ dataset.
 Every subject gets its own body and every take its own motion, drawn from
 the pose prior of :mod:`pyg_weightshare.datasets.pose_prior`: key poses
 with joint angles within anatomical limits, eased into one another, with
-gait, turns, tilts and jumps. Each action draws its key poses from its own mix of postures (mostly
-sitting for Sitting, walking and running for Walking...), always with some
-of every posture so that any action covers the space of real poses. The 3D
+gait, turns, tilts and jumps. Each action draws its key poses from its
+own mix of postures (mostly sitting for Sitting, walking and running for
+Walking...), always with some of every posture so that any action covers the
+space of real poses. The 3D
 mocap is projected with the real calibration of each subject to give the
 ground-truth 2D, or with randomly placed cameras, and optionally perturbed
 like a 2D detector's output.
