@@ -26,8 +26,8 @@ import numpy as np
 
 FPS = 50
 
-# Bone lengths of the average adult of Human3.6M (metres): the mean over its
-# seven subjects of the distances between the mocap joints.
+# Bone lengths of an average adult between the joints Human3.6M's mocap
+# uses (metres), as the generator this one replaced had them.
 BONES = {
     "hip_width": 0.133,
     "thigh": 0.452,
@@ -42,8 +42,8 @@ BONES = {
     "foot": 0.15,
 }
 # Relative standard deviation of each bone around the subject's height scale.
-# Widths vary most, and mocap skeletons differ most there too (the hip
-# joints of DeepMimic's humanoid are 36% closer than Human3.6M's).
+# Widths vary most, as mocap skeletons differ most there (the hip joints
+# of DeepMimic's humanoid are 36% closer together than BONES has them).
 BONE_SPREAD = {name: 0.16 if "width" in name else 0.07 for name in BONES}
 # A subject's height scale: mean 1, this standard deviation, clipped to
 # HEIGHT_RANGE; every bone is further clipped to +-2.5 of its spread.
@@ -92,7 +92,7 @@ _BASE = {
 }  # fmt: skip
 
 
-def _legs(**channels: tuple[float, float]) -> dict[str, tuple[float, float]]:
+def _both_sides(**channels: tuple[float, float]) -> dict[str, tuple[float, float]]:
     return {f"{side}_{name}": v for side in "lr" for name, v in channels.items()}
 
 
@@ -121,28 +121,31 @@ POSTURES = {
     "stand": Posture({}),
     "walk": Posture({}, speed=(0.6, 1.7)),
     "run": Posture(
-        {"lean": (12, 6), **_legs(sh_elev=(10, 20), elbow=(85, 15))},
+        {"lean": (12, 6), **_both_sides(sh_elev=(10, 20), elbow=(85, 15))},
         speed=(2.0, 4.0),
         flight=(0.0, 0.12),
     ),
     "sit": Posture(
-        {"lean": (5, 15), **_legs(hip_elev=(90, 12), hip_az=(12, 12), knee=(90, 20))}
+        {"lean": (5, 15),
+         **_both_sides(hip_elev=(90, 12), hip_az=(12, 12), knee=(90, 20))}
     ),
     "squat": Posture(
-        {"lean": (30, 15), **_legs(hip_elev=(95, 25), knee=(115, 25), ankle=(20, 12))}
+        {"lean": (30, 15),
+         **_both_sides(hip_elev=(95, 25), knee=(115, 25), ankle=(20, 12))}
     ),
     "floor": Posture(
-        {"lean": (-10, 15), **_legs(hip_elev=(90, 20), hip_az=(25, 20), knee=(60, 50))}
+        {"lean": (-10, 15),
+         **_both_sides(hip_elev=(90, 20), hip_az=(25, 20), knee=(60, 50))}
     ),
     "lie": Posture(
-        {**_legs(hip_elev=(15, 30), hip_az=(20, 20), knee=(30, 35))},
+        {**_both_sides(hip_elev=(15, 30), hip_az=(20, 20), knee=(30, 35))},
         tilt=20.0,
         pitch=90.0,
     ),
     "athletic": Posture(
         {
             "lean": (20, 35), "bend": (10, 20), "side": (0, 20), "twist": (0, 25),
-            **_legs(hip_elev=(40, 55), hip_az=(30, 35), hip_twist=(0, 20),
+            **_both_sides(hip_elev=(40, 55), hip_az=(30, 35), hip_twist=(0, 20),
                     knee=(50, 55), ankle=(5, 15), sh_elev=(70, 70), sh_az=(40, 50),
                     elbow=(40, 50)),
         },
