@@ -206,6 +206,7 @@ _PUBLIC_PATHS = {
     "np.ndarray": "numpy.ndarray",
     "torch.optim.optimizer.Optimizer": "torch.optim.Optimizer",
     "torch.amp.grad_scaler.GradScaler": "torch.amp.GradScaler",
+    "numpy.random._generator.Generator": "numpy.random.Generator",
 }
 
 

@@ -53,6 +53,7 @@ INVENTORIES = {
         [
             ("numpy.ndarray", "py:class", "reference/generated/numpy.ndarray.html#"),
             ("numpy.typing.ArrayLike", "py:data", "reference/typing.html#"),
+            ("numpy.random.Generator", "py:class", "reference/random/generator.html#"),
         ],
     ),
     "torch": (

@@ -1,5 +1,5 @@
-"""Draws a sample of the synthetic Human3.6M: 2D poses as each camera sees
-them, over the image frame, and one pose in 3D.
+"""Draws a sample of the synthetic Human3.6M: 2D poses as the cameras see
+them, over the image frame, and poses drawn at random in 3D.
 
 Usage::
 
@@ -29,10 +29,10 @@ PANELS = [
     ("S6", "SittingDown", 2, 0.6),
     ("S7", "Phoning", 3, 0.4),
     ("S8", "Greeting 1", 0, 0.5),
-    ("S9", "Purchases", 1, 0.35),
-    ("S11", "Photo 1", 2, 0.7),
+    ("S9", "Posing", 1, 0.35),
 ]
-PANEL_3D = ("S11", "Posing", 0.5)
+NUM_3D = 12
+SEED = 0
 
 
 def limb_color(joint: int) -> str:
@@ -58,7 +58,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as root:
-        synthesize_h36m(root, frames=300, seed=0)
+        synthesize_h36m(root, frames=300, seed=SEED)
         positions_3d = np.load(f"{root}/data_3d_h36m.npz", allow_pickle=True)[
             "positions_3d"
         ].item()
@@ -66,36 +66,40 @@ def main() -> None:
             "positions_2d"
         ].item()
 
-    figure = plt.figure(figsize=(16, 8.4))
+    figure = plt.figure(figsize=(16, 10.5))
     for index, (subject, take, camera_index, fraction) in enumerate(PANELS):
         camera = h36m_cameras(subject)[camera_index]
         view = positions_2d[subject][take][camera_index]
-        axis = figure.add_subplot(2, 4, index + 1)
+        axis = figure.add_subplot(3, 6, index + 1)
         draw_skeleton(axis, view[int(fraction * (len(view) - 1))])
         axis.set_xlim(0, camera.res_w)
         axis.set_ylim(camera.res_h, 0)
         axis.set_aspect("equal")
         axis.set_title(
-            f"{subject} {take}, camera {CAMERA_IDS[camera_index]}", fontsize=9
+            f"{subject} {take}, camera {CAMERA_IDS[camera_index]}", fontsize=8
         )
-        axis.tick_params(labelsize=7)
+        axis.tick_params(labelsize=6)
 
-    subject, take, fraction = PANEL_3D
-    mocap = positions_3d[subject][take]
-    pose = mocap[int(fraction * (len(mocap) - 1)), list(MOCAP_INDICES_17)]
-    axis = figure.add_subplot(2, 4, 8, projection="3d")
-    draw_skeleton(axis, pose)
-    center = pose[0]
-    axis.set_xlim(center[0] - 1, center[0] + 1)
-    axis.set_ylim(center[1] - 1, center[1] + 1)
-    axis.set_zlim(0, 2)
-    axis.set_box_aspect((1, 1, 1))
-    axis.set_title(f"{subject} {take}, world frame (m)", fontsize=9)
-    axis.tick_params(labelsize=7)
+    # Poses drawn uniformly over every take and frame, in the world frame.
+    rng = np.random.default_rng(SEED)
+    takes = [(s, k) for s, keys in positions_3d.items() for k in keys]
+    for index in range(NUM_3D):
+        subject, take = takes[rng.integers(len(takes))]
+        mocap = positions_3d[subject][take]
+        pose = mocap[rng.integers(len(mocap)), list(MOCAP_INDICES_17)]
+        axis = figure.add_subplot(3, 6, 7 + index, projection="3d")
+        draw_skeleton(axis, pose)
+        center = pose[0]
+        axis.set_xlim(center[0] - 1, center[0] + 1)
+        axis.set_ylim(center[1] - 1, center[1] + 1)
+        axis.set_zlim(0, 2)
+        axis.set_box_aspect((1, 1, 1))
+        axis.set_title(f"{subject} {take} (3D, m)", fontsize=8)
+        axis.tick_params(labelsize=5)
 
     figure.tight_layout()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(args.out, dpi=100)
+    figure.savefig(args.out, dpi=80)
     print(f"Wrote {args.out}")
 
 

@@ -4,7 +4,8 @@ import torch
 
 from pyg_weightshare.datasets import ACTIONS, SUBJECTS, Human36M, h36m_cameras
 from pyg_weightshare.datasets.human36m import MOCAP_INDICES_17
-from pyg_weightshare.datasets.synthetic import main, synthesize_h36m
+from pyg_weightshare.datasets.pose_prior import BONE_SPREAD, BONES, HEIGHT_RANGE
+from pyg_weightshare.datasets.synthetic import main, random_camera, synthesize_h36m
 from pyg_weightshare.skeleton import H36M_PARENTS_17
 
 
@@ -82,6 +83,20 @@ def test_deterministic_and_seeded(tmp_path, synthetic):
     assert not np.array_equal(other["S5"]["Walking"][:10], same["S5"]["Walking"][:10])
 
 
+@pytest.mark.parametrize("cameras", ["h36m", "random"])
+def test_same_seed_same_files(tmp_path, cameras):
+    """Byte for byte, detections and random cameras included."""
+    written = [
+        synthesize_h36m(
+            tmp_path / name, frames=20, seed=1, subjects=["S1"], detections="det",
+            cameras=cameras,
+        )
+        for name in ("first", "second")
+    ]  # fmt: skip
+    for first, second in zip(*written, strict=True):
+        assert first.read_bytes() == second.read_bytes()
+
+
 def test_size_knob(synthetic):
     _, positions_3d, _, _ = synthetic
     lengths = [
@@ -108,8 +123,13 @@ def test_rigid_bodies_with_adult_proportions_per_subject(synthetic):
         assert np.ptp(lengths, axis=0).max() < 1e-5
         per_subject.append(lengths[0])
     per_subject = np.array(per_subject)
-    thigh, shin = per_subject[:, 1], per_subject[:, 2]  # RHip-RKnee, RKnee-RFoot
-    assert np.all((0.35 < thigh) & (thigh < 0.55) & (0.35 < shin) & (shin < 0.55))
+    # RHip-RKnee and RKnee-RFoot within the prior's claimed range.
+    for column, bone in ((1, "thigh"), (2, "shin")):
+        low = BONES[bone] * HEIGHT_RANGE[0] * (1 - 2.5 * BONE_SPREAD[bone])
+        high = BONES[bone] * HEIGHT_RANGE[1] * (1 + 2.5 * BONE_SPREAD[bone])
+        assert np.all(
+            (low <= per_subject[:, column]) & (per_subject[:, column] <= high)
+        )
     # Subjects differ in their proportions, not only in their height.
     ratios = per_subject / per_subject.sum(axis=1, keepdims=True)
     assert np.ptp(ratios, axis=0).max() > 0.01
@@ -118,20 +138,22 @@ def test_rigid_bodies_with_adult_proportions_per_subject(synthetic):
 def test_plausible_placement_and_actions(synthetic):
     _, positions_3d, positions_2d, _ = synthetic
     hip_height = {action: [] for action in ACTIONS}
+    upright = []
     for subject, takes in positions_3d.items():
         for key, mocap in takes.items():
-            hip_height[key.split(" ")[0]].append(mocap[:, 0, 2])
-            feet = mocap[:, [3, 8], 2].min(axis=1)
-            assert feet.min() > 0.05  # the floor is z = 0, ankles sit above it
+            joints = mocap[:, MOCAP_INDICES_17]
+            hip_height[key.split(" ")[0]].append(joints[:, 0, 2])
+            upright.append(joints[:, 10, 2] > joints[:, 0, 2] + 0.3)
+            assert joints[..., 2].min() > -1e-5  # nothing under the floor
             assert np.abs(mocap[:, :, :2]).max() < 2.5  # inside the capture area
-            # Standing or sitting, the head stays above the hips.
-            assert np.all(mocap[:, 15, 2] > mocap[:, 0, 2])
             pixels = np.concatenate(positions_2d[subject][key])
             inside = (pixels >= 0) & (pixels <= 1000)
             assert inside.all(axis=-1).mean() > 0.99
+    # Mostly upright, but lying, bending and upside-down poses too.
+    assert 0.7 < np.concatenate(upright).mean() < 0.97
     median = {action: np.median(np.concatenate(h)) for action, h in hip_height.items()}
-    assert median["Sitting"] < 0.7 < 0.85 < median["Walking"]
-    assert median["Eating"] < median["Directions"] - 0.2
+    assert median["Sitting"] < median["Walking"] - 0.15
+    assert median["Eating"] < median["Directions"] - 0.1
 
 
 def test_lifting_is_not_trivial(synthetic):
@@ -169,3 +191,37 @@ def test_bad_arguments(tmp_path):
         synthesize_h36m(tmp_path, frames=1)
     with pytest.raises(ValueError, match=r"Unknown subjects \['S2'\]"):
         synthesize_h36m(tmp_path, subjects=["S2"])
+    with pytest.raises(ValueError, match="Unknown cameras 'fisheye'"):
+        synthesize_h36m(tmp_path, cameras="fisheye")
+
+
+def test_random_cameras_keep_the_orientation_and_see_the_subject():
+    rng = np.random.default_rng(0)
+    target = np.array([0.2, 0.3, 0.9])
+    distances = []
+    for camera in h36m_cameras("S1") * 50:
+        moved = random_camera(rng, camera, target)
+        assert moved.orientation == camera.orientation
+        assert moved.radial_distortion == (0.0, 0.0, 0.0)
+        assert 700 <= moved.focal_length[0] <= 1700
+        seen = moved.world_to_camera(target)
+        distances.append(seen[2])
+        pixel = moved.project(seen)
+        assert np.all((350 < pixel) & (pixel < 650))
+    assert 2 <= min(distances) < 3 and 8 < max(distances) <= 11.4
+
+
+def test_random_cameras_write_the_same_motion_seen_otherwise(tmp_path, synthetic):
+    _, positions_3d, positions_2d, _ = synthetic
+    synthesize_h36m(tmp_path, frames=60, seed=3, subjects=["S9"], cameras="random")
+    mocap = np.load(tmp_path / "data_3d_h36m.npz", allow_pickle=True)
+    views = np.load(tmp_path / "data_2d_h36m_gt.npz", allow_pickle=True)
+    mocap, views = mocap["positions_3d"].item(), views["positions_2d"].item()
+    for key in mocap["S9"]:
+        assert np.array_equal(mocap["S9"][key], positions_3d["S9"][key])
+        assert not np.allclose(views["S9"][key][0], positions_2d["S9"][key][0])
+    # The loader reads it; the 2D stays inside the image (x and y in [-1, 1]
+    # after normalisation) but for a moment at the edge of the path.
+    dataset = Human36M(tmp_path, train_subjects=(), test_subjects=("S9",))
+    assert len(dataset.test) == 4 * sum(len(m) for m in mocap["S9"].values())
+    assert (dataset.test.inputs.abs() < 1).all(-1).float().mean() > 0.97

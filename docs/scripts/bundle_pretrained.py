@@ -1,0 +1,85 @@
+"""Turns a training run into the bundled checkpoint of
+:mod:`pyg_weightshare.pretrained`: the model's keyword arguments and weights,
+how it was trained, and its errors on a fixed sample of synthetic test poses
+that the package's tests reproduce.
+
+Usage::
+
+    python docs/scripts/bundle_pretrained.py --run RUN --data-dir DATA \\
+        --command "the exact training command" --wall-time SECONDS \\
+        [--cross-domain CROSS.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+
+import pyg_weightshare
+from pyg_weightshare.datasets import Human36M
+from pyg_weightshare.pretrained import (
+    checkpoint_path,
+    load_pretrained,
+    reference_errors,
+)
+from pyg_weightshare.training.checkpoint import load_checkpoint as load_run
+from pyg_weightshare.training.config import TrainConfig
+
+NUM_REFERENCE_POSES = 512
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", type=Path, required=True)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--command", required=True)
+    parser.add_argument("--wall-time", type=float, required=True, help="seconds")
+    parser.add_argument("--data", default="", help="how the data was made")
+    parser.add_argument("--cross-domain", type=Path, help="cross_domain.py --json")
+    args = parser.parse_args()
+
+    run = load_run(args.run / "best.pt")
+    config = TrainConfig.from_dict(run["config"])
+    test = Human36M(args.data_dir, num_joints=config.num_joints).test
+    # Evenly spread over every test take and camera.
+    index = torch.linspace(0, len(test) - 1, NUM_REFERENCE_POSES).round().long()
+    reference = {
+        "inputs": test.inputs[index].clone(),
+        "targets": test.targets[index].clone(),
+    }
+    evaluation = json.loads((args.run / "evaluation.json").read_text())
+    checkpoint = {
+        "model_kwargs": config.model_kwargs(),
+        "num_joints": config.num_joints,
+        "state_dict": run["model"],
+        "provenance": {
+            "command": args.command,
+            "wall_time_s": args.wall_time,
+            "date": time.strftime(
+                "%Y-%m-%d %H:%M UTC",
+                time.gmtime((args.run / "best.pt").stat().st_mtime),
+            ),
+            "data": args.data,
+            "package_version": pyg_weightshare.__version__,
+            "epoch": run.get("epoch"),
+            "synthetic_test": evaluation,
+            "cross_domain": (
+                json.loads(args.cross_domain.read_text()) if args.cross_domain else {}
+            ),
+        },
+        "reference": reference,
+    }
+    path = checkpoint_path()
+    torch.save(checkpoint, path)
+    errors = reference_errors(load_pretrained(path), reference)
+    checkpoint["reference"] |= errors
+    torch.save(checkpoint, path)
+    print(f"Wrote {path} ({path.stat().st_size / 2**20:.1f} MiB): {errors}")
+
+
+if __name__ == "__main__":
+    main()
