@@ -498,11 +498,13 @@ def pyg_building_blocks(conv, node_type, edge_index, edge_weight, typed):
 
 def peak_memory_mib(step):
     """Peak resident memory of one forward+backward step, in MiB above the
-    memory in use before it, measured in a forked process."""
+    memory in use before it, measured in a forked process on one thread
+    (OpenMP's thread pool does not survive a fork)."""
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
         os.close(reader)
+        torch.set_num_threads(1)
         before = _resident_kib()
         step()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

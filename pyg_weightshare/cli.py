@@ -233,9 +233,12 @@ def _lift(args: argparse.Namespace) -> None:
 
     from pyg_weightshare.lifting import Lifter, save_lifted
 
-    lifter = Lifter.from_checkpoint(
-        args.checkpoint, min_confidence=args.min_confidence, device=args.device
-    )
+    options = {"min_confidence": args.min_confidence, "device": args.device}
+    if args.checkpoint is None:
+        lifter = Lifter.pretrained(**options)
+        print("Lifting with the bundled model (see --checkpoint)")
+    else:
+        lifter = Lifter.from_checkpoint(args.checkpoint, **options)
     videos = lifter.lift_file(args.input, args.layout, args.image_size)
     out = save_lifted(args.out, videos, lifter)
     frames = sum(len(video.poses) for video in videos.values())
@@ -379,7 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     lift = command("lift", "3D poses from a file of 2D keypoints")
     lift.add_argument(
-        "--checkpoint", required=True, help="a best.pt or last.pt of a run"
+        "--checkpoint",
+        help="a best.pt or last.pt of a run (default: the bundled model, "
+        "pre-aggregation at 64 channels trained on the synthetic data)",
     )
     lift.add_argument(
         "--input",

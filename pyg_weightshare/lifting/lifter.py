@@ -82,6 +82,19 @@ class Lifter:
         self.min_confidence = min_confidence
 
     @classmethod
+    def pretrained(cls, **kwargs) -> Lifter:
+        """The lifter of the model bundled with the package
+        (:meth:`PoseGCN.pretrained <pyg_weightshare.PoseGCN.pretrained>`),
+        trained on the package's synthetic data.
+
+        Args:
+            **kwargs: Arguments of :class:`Lifter`.
+        """
+        from pyg_weightshare.nn import PoseGCN
+
+        return cls(PoseGCN.pretrained(), **kwargs)
+
+    @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, **kwargs) -> Lifter:
         """The lifter of a checkpoint written by
         :func:`~pyg_weightshare.training.train`.

@@ -262,3 +262,17 @@ def test_example_script(h36m_data, checkpoint, tmp_path, monkeypatch, capsys):
     runpy.run_path(str(example), run_name="__main__")
     assert f"{name}: {len(pixels)} frames of" in capsys.readouterr().out
     assert len(list(tmp_path.glob("*_3d.gif"))) == 1
+
+
+def test_lift_without_a_checkpoint_uses_the_bundled_model(tmp_path, capsys):
+    keypoints = np.random.default_rng(0).uniform(100, 500, (6, 17, 2))
+    lifted = Lifter.pretrained().lift(keypoints, layout="h36m", image_size=(640, 480))
+    assert lifted.shape == (6, 16, 3) and np.isfinite(lifted).all()
+    np.save(tmp_path / "clip.npy", keypoints)
+    out = tmp_path / "poses.npz"
+    arguments = ["--input", str(tmp_path / "clip.npy"), "--layout", "h36m"]
+    arguments += ["--image-size", "640", "480", "--out", str(out)]
+    assert main(["lift", *arguments]) == 0
+    assert "bundled model" in capsys.readouterr().out
+    with np.load(out, allow_pickle=False) as saved:  # plain arrays only
+        assert saved.files

@@ -1,6 +1,8 @@
 """The residual graph network for 2D-to-3D human pose lifting (Liu et al.,
 Fig. 5)."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -221,6 +223,22 @@ class PoseGCN(torch.nn.Module):
     @property
     def num_joints(self) -> int:
         return self.skeleton.num_joints
+
+    @classmethod
+    def pretrained(cls) -> PoseGCN:
+        """The lifter bundled with the package (decoupled pre-aggregation,
+        64 channels, 16 joints), trained on the package's synthetic data and
+        loaded weights-only, in eval mode; see
+        :func:`pyg_weightshare.pretrained.load_pretrained`.
+
+        Example:
+            >>> model = PoseGCN.pretrained()
+            >>> model(torch.zeros(2, 16, 2)).shape
+            torch.Size([2, 16, 3])
+        """
+        from pyg_weightshare.pretrained import load_pretrained
+
+        return load_pretrained()
 
     def reset_parameters(self) -> None:
         for block in self._conv_blocks():
