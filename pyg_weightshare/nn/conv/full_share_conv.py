@@ -24,9 +24,10 @@ class FullShareConv(WeightShareConv):
     in-degree of the graph as given (the paper's Eq. 2 when the graph holds
     its self-loops, as :meth:`~pyg_weightshare.Skeleton.to_data` graphs do).
 
-    The neighbours and, when decoupled, the self-loops are aggregated into
-    two slots (:obj:`aggregate`); :obj:`update` multiplies them by
-    :math:`\mathbf{W}` and :math:`\mathbf{S}` in one product.
+    As :class:`~torch_geometric.nn.conv.GCNConv` applies its :obj:`lin`, the
+    product with :math:`\mathbf{W}` happens before :obj:`propagate`; the
+    decoupled self-loop's message :math:`\hat{a}_{ii} \mathbf{x}_i
+    \mathbf{S}` is computed with it and joins the aggregation.
 
     Weights: :obj:`weight` :math:`[1, C_{in}, C_{out}]`
     (:math:`\mathbf{W}`), :obj:`self_weight` :math:`[1, C_{in}, C_{out}]`

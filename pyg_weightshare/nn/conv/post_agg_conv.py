@@ -1,4 +1,3 @@
-import torch
 from torch import Tensor
 from torch_geometric.typing import Adj, OptTensor
 
@@ -24,10 +23,10 @@ class PostAggConv(WeightShareConv):
     :math:`\mathbf{x}^{\prime}_i = (\sum_{j \in \hat{\mathcal{N}}(i)}
     \hat{a}_{ij} \mathbf{x}_j) \mathbf{W}_{\tau(i)} + \mathbf{b}` otherwise,
     where :math:`\tau(i)` is the type (joint id) of node :math:`i`. Edge
-    weights default as in :class:`FullShareConv`. The neighbours and the
-    decoupled self-loop are aggregated into two slots (:obj:`aggregate`);
-    :obj:`update` applies :math:`\mathbf{W}_{\tau(i)}` and
-    :math:`\mathbf{S}_{\tau(i)}` in one product per target node.
+    weights default as in :class:`FullShareConv`. :obj:`update` applies
+    :math:`\mathbf{W}_{\tau(i)}` to the aggregated neighbours and adds the
+    decoupled self-loop's term :math:`\hat{a}_{ii} \mathbf{x}_i
+    \mathbf{S}_{\tau(i)}`, computed before :obj:`propagate`.
 
     Weights: :obj:`weight` :math:`[T, C_{in}, C_{out}]`, :obj:`self_weight`
     :math:`[T, C_{in}, C_{out}]` (or :obj:`None`), :obj:`bias`
@@ -93,10 +92,6 @@ class PostAggConv(WeightShareConv):
             **kwargs,
         )  # fmt: skip
 
-    @property
-    def num_slots(self) -> int:
-        return 1 + self.decouple
-
     def forward(
         self,
         x: Tensor,
@@ -105,10 +100,17 @@ class PostAggConv(WeightShareConv):
         node_type: OptTensor = None,
     ) -> Tensor:
         graph = self.prepare_graph(x, edge_index, edge_weight, node_type)
-        return self.propagate_graph(graph, x=x)
-
-    def update(self, inputs: Tensor, type_index: OptTensor) -> Tensor:
-        weight = self.weight
+        self_output = None
         if self.self_weight is not None:
-            weight = torch.cat([weight, self.self_weight], dim=1)
-        return self.add_bias(self.typed_transform(inputs, weight, type_index))
+            self_output = self.typed_transform(
+                x, self.self_weight, graph.type_index, graph.self_loop_weight
+            )
+        return self.propagate_graph(graph, x=x, self_output=self_output)
+
+    def update(
+        self, inputs: Tensor, type_index: OptTensor, self_output: OptTensor
+    ) -> Tensor:
+        out = self.typed_transform(inputs, self.weight, type_index)
+        if self_output is not None:
+            out = out + self_output
+        return self.add_bias(out)

@@ -77,16 +77,14 @@ class PreparedGraph(NamedTuple):
     #: :math:`[2, E]`, sorted by target (and slot) when :obj:`target_ptr` is
     #: set.
     edge_index: torch.Tensor
-    #: :math:`\hat{a}` per edge, decoupled self-loops zeroed when applied
-    #: apart (pre-aggregation).
+    #: :math:`\hat{a}` per edge, decoupled self-loops zeroed.
     edge_weight: torch.Tensor
     #: The layer's typed attribute (per node or per edge), or :obj:`None` for
     #: joint order or shared weights.
     type_index: torch.Tensor | None
     #: The weight slot of each edge (:obj:`None` for one slot).
     slot: torch.Tensor | None
-    #: :math:`\hat{a}_{ii}` per node, for a decoupled self-loop applied in
-    #: :obj:`update` (pre-aggregation).
+    #: :math:`\hat{a}_{ii}` per node, for the decoupled self-loop's term.
     self_loop_weight: torch.Tensor | None
     #: In the static layout, the dense :math:`[N S, N]` aggregation operator
     #: (row :math:`i S + s` for target :math:`i` and slot :math:`s`), or for
@@ -146,6 +144,7 @@ class WeightShareConv(MessagePassing):
     propagate_type: ClassVar[dict[str, type]] = {
         "x": Tensor,
         "self_message": OptTensor,
+        "self_output": OptTensor,
         "edge_weight": Tensor,
         "slot": OptTensor,
         "target_ptr": OptTensor,
@@ -209,9 +208,9 @@ class WeightShareConv(MessagePassing):
 
     @property
     def num_slots(self) -> int:
-        """How many slots the aggregation fills per node. One, or one per
-        matrix that :obj:`update` applies to a target (post-aggregation's
-        decoupled self-loop, convolution-style's displacement classes)."""
+        """How many slots the aggregation fills per node: one, or one per
+        displacement class (convolution-style), each multiplied by its own
+        matrix in :obj:`update`."""
         return 1
 
     # Graph preparation -------------------------------------------------------
@@ -255,20 +254,16 @@ class WeightShareConv(MessagePassing):
             edge_weight = edge_weight.to(x.dtype)
         type_index = self._check_type_index(type_index, x, edge_index)
 
-        slot = self_loop_weight = None
-        if self.decouple or self.weight_index == "displacement":
-            is_self_loop = edge_index[0] == edge_index[1]
+        # The displacement classes are the slots of convolution-style sharing;
+        # decoupled self-loops leave the aggregation for a term of their own.
+        slot = type_index if self.weight_index == "displacement" else None
+        self_loop_weight = None
         if self.decouple:
-            self_loops = edge_weight * is_self_loop
-            if self.num_slots == 1:  # applied in update(), per node
-                self_loop_weight = scatter(
-                    self_loops, edge_index[1], 0, num_nodes, reduce="sum"
-                )
-                edge_weight = edge_weight - self_loops
-            else:  # the last slot
-                slot = is_self_loop.long()
-        elif self.weight_index == "displacement":
-            slot = type_index
+            self_loops = edge_weight * (edge_index[0] == edge_index[1])
+            self_loop_weight = scatter(
+                self_loops, edge_index[1], 0, num_nodes, reduce="sum"
+            )
+            edge_weight = edge_weight - self_loops
 
         operator = target_ptr = None
         if x.dim() == 3:
@@ -413,6 +408,7 @@ class WeightShareConv(MessagePassing):
         :obj:`aggregate` and :obj:`update` over the edges."""
         kwargs = {
             "self_message": None,
+            "self_output": None,
             "edge_weight": graph.edge_weight,
             "slot": graph.slot,
             "target_ptr": graph.target_ptr,
@@ -463,7 +459,8 @@ class WeightShareConv(MessagePassing):
         :math:`[N S, N]` operator times all :math:`B` graphs at once, in one
         matrix product over node-major memory :math:`[N, B C]` (free when
         :obj:`x` is node-major, as the layers' static outputs are), plus
-        :obj:`self_message` in the same product."""
+        :obj:`self_message` in the same product. With one slot the output is
+        a view of node-major memory."""
         batch_size, num_nodes, channels = x.shape
         node_major = x.transpose(0, 1).reshape(num_nodes, batch_size * channels)
         if self_message is None:
