@@ -484,9 +484,9 @@ class WeightShareConv(MessagePassing):
 
         Flat rows :math:`[R, C]` take :func:`~pyg_weightshare.typed_matmul`.
         A static batch :math:`[B, R, C]` takes one batched product over the
-        row axis (the scale folded into the matrices), whose output is a
-        :math:`[B, R, O]` view of row-major memory :math:`[R, B, O]`; a shared
-        matrix keeps the memory order of :obj:`x`."""
+        row axis (the scale folded into the matrices), or one matrix product
+        when :obj:`x` is node-major and the matrix shared; the output is a
+        :math:`[B, R, O]` view of node-major memory :math:`[R, B, O]`."""
         if x.dim() == 2:
             out = (
                 x @ weight[0]
@@ -494,15 +494,15 @@ class WeightShareConv(MessagePassing):
                 else typed_matmul(x, weight, type_index)
             )
             return out if row_scale is None else row_scale.view(-1, 1) * out
-        if weight.size(0) == 1 and row_scale is None:
-            if x.is_contiguous():
-                return x @ weight[0]
-            return (x.transpose(0, 1) @ weight[0]).transpose(0, 1)
+        node_major = x.transpose(0, 1)
+        if weight.size(0) == 1 and row_scale is None and node_major.is_contiguous():
+            return (node_major @ weight[0]).transpose(0, 1)
         if type_index is not None:
             weight = weight.index_select(0, type_index)
         if row_scale is not None:
             weight = row_scale.view(-1, 1, 1) * weight
-        return torch.bmm(x.transpose(0, 1), weight).transpose(0, 1)
+        weight = weight.expand(x.size(1), -1, -1)  # one matrix per row
+        return torch.bmm(node_major, weight).transpose(0, 1)
 
     def add_bias(self, out: Tensor) -> Tensor:
         return out if self.bias is None else out + self.bias
