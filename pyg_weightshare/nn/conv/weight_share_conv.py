@@ -60,12 +60,15 @@ TYPED_ATTRIBUTES: dict[str, str | None] = {
     "edge_type": "edge_type",
 }
 
-#: In the flat layout, aggregation over target-sorted edges with
-#: :obj:`torch_scatter.segment_csr` (when torch-scatter is installed) instead
-#: of PyG's scatter. Read at every call, so tests and benchmarks can switch
-#: it. Under :func:`torch.compile`, which cannot trace torch-scatter's
-#: kernels, the layers use PyG's scatter.
-USE_SEGMENT_CSR = segment_csr is not None
+#: The flat layout's aggregation backend: :obj:`False` for PyG's scatter,
+#: :obj:`True` for :obj:`torch_scatter.segment_csr` over the edges sorted by
+#: target (used when torch-scatter is installed). PyG's scatter is the default
+#: because it measured faster in ``benchmarks/bench_convs.py --large-graph``
+#: for every scheme but decoupled pre-aggregation (segment_csr pays a sort of
+#: the edges per call and a slower backward pass). Read at every call, so it
+#: can be switched at any time. Under :func:`torch.compile`, which cannot
+#: trace torch-scatter's kernels, the layers use PyG's scatter.
+USE_SEGMENT_CSR = False
 
 
 class PreparedGraph(NamedTuple):
@@ -268,7 +271,7 @@ class WeightShareConv(MessagePassing):
         operator = target_ptr = None
         if x.dim() == 3:
             operator = self._operator(edge_index, edge_weight, slot, num_nodes)
-        elif x.dim() == 2 and USE_SEGMENT_CSR and not torch.compiler.is_compiling():
+        elif x.dim() == 2 and _use_segment_csr():
             row = (
                 edge_index[1] if slot is None else edge_index[1] * self.num_slots + slot
             )
@@ -515,6 +518,14 @@ class WeightShareConv(MessagePassing):
             f"{self.__class__.__name__}({self.in_channels}, "
             f"{self.out_channels}{options})"
         )
+
+
+def _use_segment_csr() -> bool:
+    return (
+        USE_SEGMENT_CSR
+        and segment_csr is not None
+        and not torch.compiler.is_compiling()
+    )
 
 
 def _resolve_num_node_types(
