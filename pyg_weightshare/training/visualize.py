@@ -56,14 +56,13 @@ def visualize_checkpoint(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from pyg_weightshare.datasets import ACTIONS, SUBJECTS, h36m_cameras
     from pyg_weightshare.datasets.camera import image_coordinates
     from pyg_weightshare.metrics import mpjpe, p_mpjpe
     from pyg_weightshare.training.checkpoint import load_checkpoint
     from pyg_weightshare.training.evaluation import predict, restore
     from pyg_weightshare.training.report import data_note, recipe_note
 
-    model, dataset, config = restore(checkpoint_path, data_dir)
+    model, dataset, config = restore(checkpoint_path, data_dir, splits=("test",))
     epoch = load_checkpoint(checkpoint_path)["epoch"]
     test = dataset.test
     poses = test[torch.linspace(0, len(test) - 1, num_poses).long()]
@@ -90,9 +89,9 @@ def visualize_checkpoint(
     )
     for index in range(num_poses):
         row, column = divmod(index, per_row)
-        subject = SUBJECTS[int(poses.subject[index])]
-        camera = h36m_cameras(subject)[int(poses.camera[index])]
-        action = ACTIONS[int(poses.action[index])]
+        subject = poses.subject_names[int(poses.subject[index])]
+        camera = dataset.cameras(subject)[int(poses.camera[index])]
+        action = poses.action_names[int(poses.action[index])]
         _draw_input(
             figure.add_subplot(grid[row, 3 * column]),
             image_coordinates(poses.inputs[index], camera.res_w, camera.res_h),

@@ -1,13 +1,10 @@
 from torch import Tensor
 from torch_geometric.typing import Adj, OptTensor
 
-from pyg_weightshare.nn.conv.weight_share_conv import (
-    WeightShareConv,
-    _resolve_num_node_types,
-)
+from pyg_weightshare.nn.conv.weight_share_conv import NodeTypedConv
 
 
-class PreAggConv(WeightShareConv):
+class PreAggConv(NodeTypedConv):
     r"""The pre-aggregation graph convolution from the `"A Comprehensive
     Study of Weight Sharing in Graph Networks for 3D Human Pose Estimation"
     <https://arxiv.org/abs/2010.06844>`_ paper (Eqs. 5, 10): each node is
@@ -71,28 +68,6 @@ class PreAggConv(WeightShareConv):
     """
 
     weight_index = "source_node"
-    repr_options = ("num_node_types", "decouple")
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        num_node_types: int | None = None,
-        decouple: bool = True,
-        bias: bool = True,
-        cached: bool = False,
-        *,
-        num_nodes: int | None = None,
-        **kwargs,
-    ) -> None:
-        self.num_node_types = _resolve_num_node_types(
-            "PreAggConv", num_node_types, num_nodes
-        )
-        num_types = self.num_node_types
-        super().__init__(
-            in_channels, out_channels, num_types, num_types * decouple, bias, cached,
-            **kwargs,
-        )  # fmt: skip
 
     def forward(
         self,

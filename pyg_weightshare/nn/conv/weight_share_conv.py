@@ -547,6 +547,37 @@ def _resolve_num_node_types(
     return num_node_types
 
 
+class NodeTypedConv(WeightShareConv):
+    r"""Base of the layers with one matrix per node type,
+    :class:`PreAggConv` and :class:`PostAggConv`: :obj:`weight` and, when
+    decoupled, :obj:`self_weight` are :math:`[T, C_{in}, C_{out}]` with
+    :math:`T` = :obj:`num_node_types` (:obj:`num_nodes`, its former name,
+    still works with a :class:`DeprecationWarning`)."""
+
+    repr_options = ("num_node_types", "decouple")
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        num_node_types: int | None = None,
+        decouple: bool = True,
+        bias: bool = True,
+        cached: bool = False,
+        *,
+        num_nodes: int | None = None,
+        **kwargs,
+    ) -> None:
+        self.num_node_types = _resolve_num_node_types(
+            self.__class__.__name__, num_node_types, num_nodes
+        )
+        num_types = self.num_node_types
+        super().__init__(
+            in_channels, out_channels, num_types, num_types * decouple, bias, cached,
+            **kwargs,
+        )  # fmt: skip
+
+
 def check_ids(name: str, ids: Tensor, size: int, what: str) -> None:
     """Asserts :obj:`0 <= ids < size` on the device: raises at once on the
     CPU, and never makes the host wait on CUDA."""
