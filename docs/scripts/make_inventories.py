@@ -144,6 +144,11 @@ INVENTORIES = {
                 "generated/torch_geometric.loader.DataLoader.html#",
             ),
             (
+                "torch_geometric.nn.conv.FastRGCNConv",
+                "py:class",
+                "generated/torch_geometric.nn.conv.FastRGCNConv.html#",
+            ),
+            (
                 "torch_geometric.transforms.BaseTransform",
                 "py:class",
                 "generated/torch_geometric.transforms.BaseTransform.html#",

@@ -60,8 +60,8 @@ TYPED_ATTRIBUTES: dict[str, str | None] = {
     "edge_type": "edge_type",
 }
 
-#: The flat layout's aggregation backend: :obj:`False` for PyG's scatter,
-#: :obj:`True` for :obj:`torch_scatter.segment_csr` over the edges sorted by
+#: Chooses the flat layout's aggregation backend. :obj:`False` for PyG's
+#: scatter, :obj:`True` for :obj:`torch_scatter.segment_csr` over the edges sorted by
 #: target (used when torch-scatter is installed). PyG's scatter is the default
 #: because it measured faster in ``benchmarks/bench_convs.py --large-graph``
 #: for every scheme but decoupled pre-aggregation (segment_csr pays a sort of
@@ -211,7 +211,7 @@ class WeightShareConv(MessagePassing):
 
     @property
     def num_slots(self) -> int:
-        """How many slots the aggregation fills per node: one, or one per
+        """How many slots the aggregation fills per node. One, or one per
         displacement class (convolution-style), each multiplied by its own
         matrix in :obj:`update`."""
         return 1
@@ -549,7 +549,8 @@ def _resolve_num_node_types(
 
 class NodeTypedConv(WeightShareConv):
     r"""Base of the layers with one matrix per node type,
-    :class:`PreAggConv` and :class:`PostAggConv`: :obj:`weight` and, when
+    :class:`~pyg_weightshare.PreAggConv` and
+    :class:`~pyg_weightshare.PostAggConv`: :obj:`weight` and, when
     decoupled, :obj:`self_weight` are :math:`[T, C_{in}, C_{out}]` with
     :math:`T` = :obj:`num_node_types` (:obj:`num_nodes`, its former name,
     still works with a :class:`DeprecationWarning`)."""
