@@ -8,19 +8,12 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from pyg_weightshare.nn.schemes import DECOUPLABLE_SCHEMES, SCHEMES
 from pyg_weightshare.presets import TABLE_4_BUDGETS, paper_config
 from pyg_weightshare.training.checkpoint import RunDirectory, load_checkpoint
 from pyg_weightshare.training.config import InvalidSetting, TrainConfig
 from pyg_weightshare.training.report import selection_note
 from pyg_weightshare.training.trainer import train
-
-NAMES = {
-    "full": "Full-sharing",
-    "conv_style": "Conv-style",
-    "pre_agg": "Pre-agg",
-    "post_agg": "Post-agg",
-    "no_sharing": "No-sharing",
-}
 
 
 def table_rows(table: int) -> list[dict]:
@@ -28,18 +21,18 @@ def table_rows(table: int) -> list[dict]:
     if table == 2:
         return [
             {"scheme": scheme, "decouple": decouple, "budget": 4.2e6}
-            for scheme in ("full", "pre_agg", "post_agg")
+            for scheme in DECOUPLABLE_SCHEMES
             for decouple in (False, True)
         ]
     if table == 3:
         return [
             {"scheme": scheme, "decouple": True, "budget": 4.2e6}
-            for scheme in ("full", "conv_style", "pre_agg", "post_agg", "no_sharing")
+            for scheme in SCHEMES  # in the order of the paper's Table 3
         ]
     return [
         {"scheme": scheme, "decouple": True, "budget": budget}
         for budget in TABLE_4_BUDGETS
-        for scheme in NAMES
+        for scheme in SCHEMES
     ]
 
 
@@ -141,7 +134,7 @@ def format_table(table: int, results: list, seeds: int) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for row, kwargs, reports, _ in results:
-        method = NAMES[row["scheme"]]
+        method = SCHEMES[row["scheme"]].label
         decouple = "Yes" if row["decouple"] else "No"
         size = f"{row['budget'] / 1e6:g} M" if table == 4 else "-"
         params = f"{reports[0]['parameters'] / 1e6:.3f} M"
