@@ -24,8 +24,8 @@ def typed_matmul(x: Tensor, weight: Tensor, type_index: OptTensor) -> Tensor:
     :func:`torch.compile`), whatever the types. Padding costs at most
     :math:`T R` rows; :math:`R = \lceil L / 4T \rceil`, at most
     :obj:`MAX_TILE_ROWS`, so it stays within a quarter of the work for small
-    inputs and is negligible for large ones. Equal type counts with
-    :math:`L_t = R` are a plain batched product.
+    inputs and is negligible for large ones (the static layout of the
+    convolutions, one skeleton per batch, multiplies per node without tiles).
 
     Args:
         x (torch.Tensor): Rows :math:`[L, C]`.
