@@ -17,7 +17,7 @@ from pyg_weightshare.nn.conv.weight_share_conv import check_ids
 from pyg_weightshare.nn.models.adjacency import LearnableAdjacency
 from pyg_weightshare.nn.models.init import INITS, stacked_xavier_uniform_
 from pyg_weightshare.nn.models.non_local import NonLocalBlock, h36m_joint_groups
-from pyg_weightshare.nn.schemes import SCHEMES, get_scheme  # noqa: F401
+from pyg_weightshare.nn.schemes import get_scheme
 from pyg_weightshare.skeleton import Skeleton
 
 ADJACENCIES = ("sym", "row", "learnable")

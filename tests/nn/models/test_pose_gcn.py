@@ -5,7 +5,7 @@ import torch
 from torch_geometric.data import Batch
 
 from pyg_weightshare import PoseGCN, h36m_skeleton
-from pyg_weightshare.nn.models.pose_gcn import SCHEMES
+from pyg_weightshare.nn.schemes import SCHEMES
 
 SKELETON = h36m_skeleton(16)
 
