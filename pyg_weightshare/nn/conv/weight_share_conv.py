@@ -342,8 +342,6 @@ class WeightShareConv(MessagePassing):
             raise ValueError(
                 f"edge_index must have shape [2, E], got {list(edge_index.shape)}"
             )
-        if edge_index.dtype != torch.long:
-            raise ValueError(f"edge_index must be int64, got {edge_index.dtype}")
         return edge_index, edge_weight
 
     def _check_type_index(
@@ -360,7 +358,6 @@ class WeightShareConv(MessagePassing):
         if name != "node_type":
             if type_index is None:
                 raise ValueError(f"{self.__class__.__name__} needs {name}")
-            _check_dtype(name, type_index)
             _check_edge_attr(name, type_index, edge_index)
             check_ids(name, type_index, num_types, f"{name} classes")
             return type_index
@@ -378,7 +375,6 @@ class WeightShareConv(MessagePassing):
                 f"node_type must hold one id per node ({num_nodes}), got shape "
                 f"{list(type_index.shape)}"
             )
-        _check_dtype(name, type_index)
         check_ids(name, type_index, num_types, "node types")
         return type_index
 
@@ -580,17 +576,15 @@ class NodeTypedConv(WeightShareConv):
 
 
 def check_ids(name: str, ids: Tensor, size: int, what: str) -> None:
-    """Asserts :obj:`0 <= ids < size` on the device: raises at once on the
-    CPU, and never makes the host wait on CUDA."""
+    """Checks that :obj:`ids` are int64 and asserts :obj:`0 <= ids < size` on
+    the device: raises at once on the CPU, and never makes the host wait on
+    CUDA."""
+    if ids.dtype != torch.long:
+        raise ValueError(f"{name} must be int64, got {ids.dtype}")
     torch._assert_async(
         ((ids >= 0) & (ids < size)).all(),
         f"{name} holds ids outside 0..{size - 1} (there are {size} {what})",
     )
-
-
-def _check_dtype(name: str, ids: Tensor) -> None:
-    if ids.dtype != torch.long:
-        raise ValueError(f"{name} must be int64, got {ids.dtype}")
 
 
 def _check_edge_attr(name: str, attr: OptTensor, edge_index: Tensor) -> None:

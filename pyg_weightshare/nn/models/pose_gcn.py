@@ -361,8 +361,6 @@ class PoseGCN(torch.nn.Module):
             ("edge_type", edge_type, self.edge_index.size(1)),
             ("node_type", node_type, self.num_joints),
         ):
-            if ids.dtype != torch.long:
-                raise ValueError(f"{name} must be int64, got {ids.dtype}")
             check_ids(name, ids, size, f"ids in a {self.num_joints}-joint skeleton")
         return edge_index, edge_type, node_type
 
