@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
+from pyg_weightshare.safe_json import load_json
+
 Array = TypeVar("Array", np.ndarray, torch.Tensor)
 
 
@@ -338,8 +340,8 @@ def load_calibration(path: str | os.PathLike) -> dict:
         dict: The calibration, for :func:`cameras_from_calibration`.
     """
     try:
-        calibration = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        calibration = load_json(path)
+    except OSError as error:
         raise ValueError(f"{path} is not a readable JSON file ({error})") from None
     if not isinstance(calibration, dict):
         raise ValueError(f"{path} must hold a JSON object")

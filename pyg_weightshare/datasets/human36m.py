@@ -21,6 +21,7 @@ from pyg_weightshare.datasets.camera import (
     quaternion_to_matrix,
 )
 from pyg_weightshare.datasets.npz import load_pickled_dict
+from pyg_weightshare.outputs import check_complete
 from pyg_weightshare.skeleton import (
     H36M_JOINTS_17,
     H36M_LEFT_17,
@@ -250,6 +251,7 @@ class Human36M:
         self.stride = int(stride)
         self.subjects = {split: tuple(names) for split, names in subjects.items()}
 
+        check_complete(self.root)  # a synth stopped while renaming its files
         self._path_3d = self.root / "data_3d_h36m.npz"
         self._path_2d = self.root / f"data_2d_h36m_{keypoints}.npz"
         self._path_cameras = self.root / "cameras.json"

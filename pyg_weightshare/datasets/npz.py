@@ -5,11 +5,17 @@ dict inside a NumPy archive, and :obj:`numpy.load` with
 :obj:`allow_pickle=True` would unpickle anything, including a call to
 :obj:`os.system`. :func:`load_pickled_dict` reads the same files with an
 unpickler that admits only what the format holds: dicts, lists, strings,
-numbers, NumPy arrays and dtypes.
+numbers, NumPy arrays and dtypes, and within bounds: a member inflates to at
+most :obj:`MAX_MEMBER_BYTES`, and what it unpickles holds at most
+:obj:`MAX_ITEMS` container entries and :obj:`MAX_ELEMENTS` array elements,
+counted each time they are reached (a pickle of one list shared a million
+times is a million entries), so a small hostile file cannot fill the
+memory.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import pickle
 import zipfile
@@ -17,6 +23,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+MAX_MEMBER_BYTES = 2**30
+"""The largest uncompressed array read from an archive (1 GiB; the largest
+VideoPose3D Human3.6M file holds about 200 MiB)."""
+
+MAX_ITEMS = 1_000_000
+"""The most dict, list and object-array entries an unpickled array holds
+(a VideoPose3D dict has a few hundred)."""
+
+MAX_ELEMENTS = 2**30
+"""The most numbers in the arrays of an unpickled array, counted each time
+an array is reached (about 10^9: 4 GiB once converted to float32)."""
 
 # The only globals a pickled dict of arrays refers to (NumPy 1 and 2 names).
 _SAFE_GLOBALS = frozenset(
@@ -51,12 +69,45 @@ def _read_array(file) -> np.ndarray:
     else:
         shape, _, dtype = np.lib.format.read_array_header_2_0(file)
     if not dtype.hasobject:
+        size = math.prod(shape) * dtype.itemsize
+        if size > MAX_MEMBER_BYTES:
+            raise ValueError(
+                f"an array of {size:,} bytes, more than the {MAX_MEMBER_BYTES:,} read"
+            )
         file.seek(0)
         return np.lib.format.read_array(file, allow_pickle=False)
     array = _ArrayUnpickler(file, encoding="latin1").load()
     if not isinstance(array, np.ndarray) or array.shape != shape:
         raise pickle.UnpicklingError(f"the pickled array is not of shape {shape}")
+    _check_contents(array)
     return array
+
+
+def _check_contents(value: object) -> None:
+    """Counts the entries and array elements reachable from :obj:`value`
+    (shared objects once per reference), stopping at the first limit."""
+    items = elements = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, np.ndarray) and not item.dtype.hasobject:
+            elements += item.size
+        elif isinstance(item, dict | list | tuple | np.ndarray):
+            children = item.values() if isinstance(item, dict) else item
+            if isinstance(item, np.ndarray):
+                children = item.ravel()
+            items += len(children)
+            if items > MAX_ITEMS:
+                raise ValueError(
+                    f"it unpickles to more than {MAX_ITEMS:,} dict, list or "
+                    "array entries"
+                )
+            stack.extend(children)
+        if elements > MAX_ELEMENTS:
+            raise ValueError(
+                f"its arrays hold more than {MAX_ELEMENTS:,} numbers (shared "
+                "arrays counted each time)"
+            )
 
 
 def load_pickled_dict(
@@ -105,7 +156,13 @@ def load_pickled_dict(
                     f"{path} has no key {key!r} (keys: {members}); is it a "
                     "VideoPose3D Human3.6M file?"
                 )
-            with archive.open(f"{key}.npy") as member:
+            info = archive.getinfo(f"{key}.npy")
+            if info.file_size > MAX_MEMBER_BYTES:
+                raise ValueError(
+                    f"{key!r} inflates to {info.file_size:,} bytes, more than the "
+                    f"{MAX_MEMBER_BYTES:,} read"
+                )
+            with archive.open(info) as member:
                 content = _read_array(member)
     except KeyError:
         raise

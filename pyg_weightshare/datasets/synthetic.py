@@ -41,6 +41,7 @@ from pyg_weightshare.datasets.pose_prior import (
     sample_take,
     smooth_noise,
 )
+from pyg_weightshare.outputs import OutputError, atomic_outputs, check_output
 from pyg_weightshare.skeleton import H36M_LEFT_17, H36M_RIGHT_17
 
 # The middle of the floor area that all 28 subject-camera pairs see whole.
@@ -132,6 +133,7 @@ def synthesize_h36m(
     subjects: Sequence[str] = SUBJECTS,
     detections: str | None = None,
     cameras: str = "h36m",
+    force: bool = False,
 ) -> list[Path]:
     r"""Writes a synthetic Human3.6M in the VideoPose3D format.
 
@@ -160,9 +162,24 @@ def synthesize_h36m(
             orientation, see
             :func:`~pyg_weightshare.datasets.synthetic.random_camera`.
             (default: :obj:`"h36m"`)
+        force (bool, optional): Replace the files of a dataset already in
+            :obj:`root`, and write beside other VideoPose3D files there.
+            (default: :obj:`False`)
+
+    The files are written together (see
+    :func:`~pyg_weightshare.outputs.atomic_outputs`): on an error, a full
+    disk or Ctrl-C, :obj:`root` keeps its previous files and no partial one,
+    and a kill while they are renamed into place leaves a marker that makes
+    :class:`~pyg_weightshare.datasets.Human36M` refuse the directory.
 
     Returns:
         list[pathlib.Path]: The files written.
+
+    Raises:
+        ~pyg_weightshare.outputs.OutputError: Without :obj:`force`, a file
+            to write exists, or :obj:`root` holds VideoPose3D files of
+            another dataset; whatever :obj:`force`, :obj:`detections` is
+            :obj:`"gt"` (the ground-truth 2D file) or not a plain name.
 
     Example:
         >>> import tempfile
@@ -177,7 +194,29 @@ def synthesize_h36m(
         raise ValueError(f"Unknown subjects {sorted(unknown)}; choose from {SUBJECTS}")
     if cameras not in CAMERA_MODES:
         raise ValueError(f"Unknown cameras {cameras!r}; choose from {CAMERA_MODES}")
+    if detections is not None and (not detections.isidentifier() or detections == "gt"):
+        raise OutputError(
+            f"detections must be a plain name other than gt (data_2d_h36m_gt.npz "
+            f"is the ground-truth 2D file), got {detections!r}"
+        )
     root = Path(root)
+    names = ["data_3d_h36m.npz", "data_2d_h36m_gt.npz"]
+    if detections is not None:
+        names.append(f"data_2d_h36m_{detections}.npz")
+    paths = [root / name for name in names]
+    if root.is_dir() and not force:
+        for path in paths:
+            check_output(path)
+        others = sorted(
+            path.name
+            for path in root.glob("data_[23]d_*.npz")
+            if path.name not in names
+        )
+        if others:
+            raise OutputError(
+                f"{root} holds another dataset ({', '.join(others)}): choose an "
+                "empty --out, or pass --force to write beside it"
+            )
     root.mkdir(parents=True, exist_ok=True)
 
     positions_3d: dict[str, dict[str, np.ndarray]] = {}
@@ -220,12 +259,11 @@ def synthesize_h36m(
         "keypoints_symmetry": [list(H36M_LEFT_17), list(H36M_RIGHT_17)],
         "layout_name": "h36m",
     }
-    paths = [root / "data_3d_h36m.npz", root / "data_2d_h36m_gt.npz"]
-    np.savez(paths[0], positions_3d=positions_3d)
-    np.savez(paths[1], positions_2d=positions_2d, metadata=metadata)
-    if detections is not None:
-        paths.append(root / f"data_2d_h36m_{detections}.npz")
-        np.savez(paths[2], positions_2d=detected, metadata=metadata)
+    with atomic_outputs(paths, force=force) as temporaries:
+        np.savez(temporaries[0], positions_3d=positions_3d)
+        np.savez(temporaries[1], positions_2d=positions_2d, metadata=metadata)
+        if detections is not None:
+            np.savez(temporaries[2], positions_2d=detected, metadata=metadata)
     return paths
 
 
@@ -257,10 +295,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         metavar="NAME",
         help="also write noisy 2D keypoints as data_2d_h36m_NAME.npz",
     )
+    parser.add_argument(
+        "--force", action="store_true", help="replace a dataset in --out"
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     paths = synthesize_h36m(
-        args.out, args.frames, args.seed, args.subjects, args.detections, args.cameras
+        args.out,
+        args.frames,
+        args.seed,
+        args.subjects,
+        args.detections,
+        args.cameras,
+        args.force,
     )
     elapsed = time.perf_counter() - start
     with np.load(paths[0], allow_pickle=True) as archive:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import torch
 
+from pyg_weightshare.limits import check_architecture, check_finite_weights
 from pyg_weightshare.metrics import mpjpe, p_mpjpe
 from pyg_weightshare.nn import PoseGCN
 from pyg_weightshare.skeleton import h36m_skeleton
@@ -49,7 +50,12 @@ def load_checkpoint(path: str | os.PathLike | None = None) -> dict:
     except Exception as error:
         raise ValueError(f"{path} is not a readable checkpoint ({error})") from None
     keys = {"model_kwargs", "num_joints", "state_dict", "provenance", "reference"}
-    if not isinstance(checkpoint, dict) or not keys <= checkpoint.keys():
+    if (
+        not isinstance(checkpoint, dict)
+        or not keys <= checkpoint.keys()
+        or not isinstance(checkpoint["model_kwargs"], dict)
+        or not isinstance(checkpoint["state_dict"], dict)
+    ):
         raise ValueError(f"{path} is not a pyg-weightshare pretrained checkpoint")
     return checkpoint
 
@@ -75,6 +81,11 @@ def load_pretrained(path: str | os.PathLike | None = None) -> PoseGCN:
         torch.Size([8, 16, 3])
     """
     checkpoint = load_checkpoint(path)
+    source = str(path or checkpoint_path())
+    check_architecture(
+        {**checkpoint["model_kwargs"], "num_joints": checkpoint["num_joints"]}, source
+    )
+    check_finite_weights(checkpoint["state_dict"], source)
     model = PoseGCN(
         h36m_skeleton(checkpoint["num_joints"]), **checkpoint["model_kwargs"]
     )

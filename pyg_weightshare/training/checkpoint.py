@@ -19,6 +19,8 @@ from typing import IO, Any
 
 import torch
 
+from pyg_weightshare.limits import check_finite_weights
+from pyg_weightshare.safe_json import load_json
 from pyg_weightshare.training.config import TrainConfig
 
 
@@ -88,8 +90,13 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         raise ValueError(
             f"{path} is not a readable checkpoint (truncated or corrupted: {reason})"
         ) from None
-    if not isinstance(checkpoint, dict) or not {"config", "model"} <= checkpoint.keys():
+    if (
+        not isinstance(checkpoint, dict)
+        or not {"config", "model"} <= checkpoint.keys()
+        or not isinstance(checkpoint["model"], dict)
+    ):
         raise ValueError(f"{path} is not a pyg-weightshare training checkpoint")
+    check_finite_weights(checkpoint["model"], str(path))
     return checkpoint
 
 
@@ -132,8 +139,8 @@ class RunDirectory:
                 load_checkpoint(self.last)["config"], str(self.last)
             )
         try:
-            values = json.loads(self.config.read_text())
-        except (OSError, ValueError) as error:
+            values = load_json(self.config)
+        except OSError as error:
             raise ValueError(f"{self.config} is not readable: {error}") from None
         return TrainConfig.from_dict(values, str(self.config))
 

@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyg_weightshare.limits import check_size
+
 # The names of pyg_weightshare.nn.schemes and the model's options (a test
 # checks they agree), repeated here because importing them would import torch
 # and the command line prints its help without it.
@@ -344,6 +346,12 @@ class TrainConfig:
             number = isinstance(value, int | float) and not isinstance(value, bool)
             if not (number and accepts(value)):  # NaN fails every comparison
                 raise InvalidSetting(name, f"must be {interval}, got {value!r}")
+        size_problem = check_size(
+            self.scheme, self.hidden_channels, self.num_blocks, self.num_joints
+        )
+        if size_problem:
+            name, problem = size_problem.split(" ", 1)
+            raise InvalidSetting(name, problem)
         if self.decay_steps and self.decay_epochs:
             raise InvalidSetting(
                 "decay_epochs",
@@ -403,7 +411,7 @@ class TrainConfig:
             )
         try:
             return cls(**values)
-        except (InvalidSetting, TypeError) as error:
+        except (InvalidSetting, TypeError, AttributeError) as error:
             raise ValueError(f"{source or 'configuration'}: {error}") from None
 
     def differences(self, requested: TrainConfig) -> list[str]:

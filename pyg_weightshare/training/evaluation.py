@@ -104,10 +104,10 @@ def restore(
     if test_subjects is not None:
         config.test_subjects = list(test_subjects)
     dataset = load_dataset(config, require_val=False, splits=splits)
-    model = build_model(config, dataset.skeleton)
     try:
+        model = build_model(config, dataset.skeleton)
         model.load_state_dict(checkpoint["model"])
-    except (RuntimeError, ValueError) as error:
+    except (RuntimeError, ValueError, TypeError) as error:
         reason = str(error).splitlines()[0]
         raise ValueError(
             f"{path} does not fit its own configuration: {reason}"

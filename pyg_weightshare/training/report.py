@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 from pyg_weightshare.metrics import ActionErrors
+from pyg_weightshare.outputs import atomic_output
+from pyg_weightshare.safe_json import load_json_lines
 from pyg_weightshare.training.config import TrainConfig
 
 SELECTION = {
@@ -139,8 +141,10 @@ def write_report(
         "test": test.as_dict(),
         "mean_pose_baseline": baseline.as_dict(),
     }
-    (out / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / "evaluation.md").write_text(
+    # The run directory and its files are the trainer's (it holds its lock).
+    _write_own_text(out / "evaluation.json", json.dumps(report, indent=2) + "\n")
+    _write_own_text(
+        out / "evaluation.md",
         f"# {config.scheme} (decouple={config.decouple}, "
         f"{config.hidden_channels} channels, {num_parameters:,} parameters)\n\n"
         f"- Data: {data_note(config)}.\n"
@@ -152,7 +156,7 @@ def write_report(
         "after aligning the root joint; P-MPJPE (Protocol 2) the same after "
         "aligning each predicted pose to the truth by rotation, scale and "
         "translation. The mean-pose columns are a trivial model that always "
-        "predicts the training set's mean pose.\n\n" + markdown_table(test, baseline)
+        "predicts the training set's mean pose.\n\n" + markdown_table(test, baseline),
     )
     written = ["evaluation.md", "evaluation.json"]
     if plot_run(out, config, test, baseline, best_epoch):
@@ -197,16 +201,21 @@ def plot_run(
     except ImportError:
         print("matplotlib is not installed: no plots (pip install matplotlib)")
         return False
-    rows = [
-        json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()
-    ]
-    figure = _plot_curves(plt, rows, config, best_epoch)
-    figure.savefig(out / "curves.png", dpi=120)
-    plt.close(figure)
-    figure = _plot_per_action(plt, test, baseline, config, best_epoch)
-    figure.savefig(out / "per_action.png", dpi=120)
-    plt.close(figure)
+    rows = load_json_lines(out / "metrics.jsonl")
+    for name, figure in (
+        ("curves.png", _plot_curves(plt, rows, config, best_epoch)),
+        ("per_action.png", _plot_per_action(plt, test, baseline, config, best_epoch)),
+    ):
+        with atomic_output(out / name, force=True) as temporary:
+            figure.savefig(temporary, dpi=120)
+        plt.close(figure)
     return True
+
+
+def _write_own_text(path: Path, text: str) -> None:
+    """Replaces a file of the run directory atomically."""
+    with atomic_output(path, force=True) as temporary:
+        temporary.write_text(text)
 
 
 def _titled(figure, title: str, config: TrainConfig, best_epoch: int) -> None:
