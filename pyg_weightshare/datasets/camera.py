@@ -15,7 +15,6 @@ import os
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
