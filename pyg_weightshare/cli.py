@@ -31,6 +31,9 @@ from pyg_weightshare.training.config import (
 # network, and every one beyond the free cores costs far more than it gains.
 MAX_DEFAULT_THREADS = 4
 
+# The most poses `visualize` draws: a figure of 64 poses is already 32 rows.
+MAX_NUM_POSES = 64
+
 # The TrainConfig fields `ablation` takes: the rest are fixed by the table.
 ABLATION_FIELDS = (
     "data_dir",
@@ -77,11 +80,11 @@ def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
     """
     parser.add_argument(
         "--threads",
-        type=_positive_int,
+        type=_thread_count,
         default=None,
         metavar="N",
-        help=f"CPU threads of PyTorch (default: half the available cores, at "
-        f"most {MAX_DEFAULT_THREADS}; {default_threads()} here)",
+        help=f"CPU threads of PyTorch, at most the available cores (default: "
+        f"half of them, at most {MAX_DEFAULT_THREADS}; {default_threads()} here)",
     )
 
 
@@ -111,6 +114,34 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def _thread_count(text: str) -> int:
+    value = _positive_int(text)
+    if value > available_cores():
+        raise argparse.ArgumentTypeError(
+            f"{value} threads, but this process may run on {available_cores()} "
+            "CPU cores: more threads than cores only wait on each other"
+        )
+    return value
+
+
+def _num_poses(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_NUM_POSES:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_NUM_POSES} poses fit a figure, got {value}"
+        )
+    return value
+
+
+def _add_force_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help=f"replace {what} that exists; never an input of the command "
+        "(default: refuse)",
+    )
 
 
 def _default_text(field: dataclasses.Field) -> str:
@@ -186,7 +217,12 @@ def _synth(args: argparse.Namespace) -> None:
     from pyg_weightshare.datasets import synthesize_h36m
 
     paths = synthesize_h36m(
-        args.out, args.frames, args.seed, args.subjects, args.detections
+        args.out,
+        args.frames,
+        args.seed,
+        args.subjects,
+        args.detections,
+        force=args.force,
     )
     print("Wrote " + ", ".join(str(path) for path in paths))
 
@@ -215,7 +251,9 @@ def _visualize(args: argparse.Namespace) -> None:
     out = args.out
     if out is not None and Path(out).is_dir():
         out = Path(out) / "poses.png"
-    path = visualize_checkpoint(args.checkpoint, out, args.data_dir, args.num_poses)
+    path = visualize_checkpoint(
+        args.checkpoint, out, args.data_dir, args.num_poses, force=args.force
+    )
     print(f"Wrote {path}")
 
 
@@ -224,7 +262,12 @@ def _ablation(args: argparse.Namespace) -> None:
 
     out = Path(args.out if args.out is not None else f"runs/table{args.table}")
     run_ablation(
-        args.table, out, args.seeds, progress=args.progress, **_given_settings(args)
+        args.table,
+        out,
+        args.seeds,
+        progress=args.progress,
+        force=args.force,
+        **_given_settings(args),
     )
 
 
@@ -261,13 +304,18 @@ def _lift(args: argparse.Namespace) -> None:
 def _export(args: argparse.Namespace) -> None:
     from pyg_weightshare.lifting import Lifter
     from pyg_weightshare.lifting.onnx import export_onnx, onnx_max_difference
+    from pyg_weightshare.outputs import atomic_output, check_output
 
+    inputs = [args.checkpoint]
+    check_output(args.out, inputs, args.force)  # before the model is built
     model = Lifter.from_checkpoint(args.checkpoint).model
     try:
-        path = export_onnx(model, args.out)
-        difference = onnx_max_difference(model, path)
+        with atomic_output(args.out, inputs, args.force) as temporary:
+            export_onnx(model, temporary)
+            difference = onnx_max_difference(model, temporary)
     except ImportError as error:  # one line, like every expected error
         raise OSError(str(error)) from None
+    path = Path(args.out)
     print(
         f"Wrote {path}: input 'keypoints' [batch, {model.num_joints}, 2], output "
         f"'poses' [batch, {model.num_joints}, 3]; onnxruntime vs PyTorch, max "
@@ -308,8 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument(
         "--detections",
         metavar="NAME",
-        help="also write noisy 2D keypoints as data_2d_h36m_NAME.npz (default: no)",
+        help="also write noisy 2D keypoints as data_2d_h36m_NAME.npz, NAME not gt "
+        "(default: no)",
     )
+    _add_force_argument(synth, "a dataset in --out")
     synth.set_defaults(run=_synth)
 
     train = command("train", "train and evaluate a lifting network")
@@ -359,6 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="runs per row, seeded 0, 1, ... (default: 1)",
     )
+    _add_force_argument(
+        ablation, "a table<N>.md in an --out that holds none of the table's runs"
+    )
     add_config_arguments(ablation, ABLATION_FIELDS)
     add_runtime_arguments(ablation)
     _add_progress_argument(ablation)
@@ -374,10 +427,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     visualize.add_argument(
         "--num-poses",
-        type=_positive_int,
+        type=_num_poses,
         default=4,
-        help="test poses to draw (default: 4)",
+        help=f"test poses to draw, at most {MAX_NUM_POSES} (default: 4)",
     )
+    _add_force_argument(visualize, "the PNG")
     visualize.set_defaults(run=_visualize)
 
     lift = command("lift", "3D poses from a file of 2D keypoints")
@@ -427,6 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--checkpoint", required=True, help="a best.pt or last.pt of a run"
     )
     export.add_argument("--out", required=True, help=".onnx file to write")
+    _add_force_argument(export, "the .onnx file")
     export.set_defaults(run=_export)
     return parser
 
@@ -464,6 +519,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     prefix = f"pyg-weightshare {args.command}"
     try:
+        if getattr(args, "device", None) is not None:
+            from pyg_weightshare.training.distributed import check_device
+
+            check_device(args.device)  # before anything runs or is read
         if hasattr(args, "threads"):
             print(f"{prefix}: {apply_runtime_arguments(args)}", flush=True)
         args.run(args)

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import pyg_weightshare
+from pyg_weightshare import cli
 from pyg_weightshare.cli import build_parser, default_threads, main
 from pyg_weightshare.datasets import SUBJECTS, synthesize_h36m
 from pyg_weightshare.datasets.synthetic import DEFAULT_FRAMES
@@ -53,7 +54,8 @@ def test_help_and_version_do_not_import_torch(argv):
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
 
-def test_threads_reach_torch_and_the_first_line(tmp_path, capsys):
+def test_threads_reach_torch_and_the_first_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "available_cores", lambda: 8)  # --threads <= cores
     before = torch.get_num_threads()
     try:
         missing = str(tmp_path / "best.pt")

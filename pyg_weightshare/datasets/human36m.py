@@ -286,6 +286,11 @@ class Human36M:
             names = self.subjects[split] if split in splits else ()
             setattr(self, split, self._build_split(names, positions_3d, positions_2d))
 
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The files the dataset reads (a command writes none of them)."""
+        return (self._path_3d, self._path_2d, self._path_cameras)
+
     def cameras(self, subject: str) -> tuple[Camera, ...]:
         """The calibrated cameras of :obj:`subject`, in the order of the
         per-sequence lists of the 2D file: from :obj:`cameras.json` beside

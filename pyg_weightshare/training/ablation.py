@@ -3,13 +3,14 @@ like the paper (method, channels, parameters, MPJPE, P-MPJPE, loss)."""
 
 from __future__ import annotations
 
-import json
 import statistics
 from pathlib import Path
 from typing import Any
 
 from pyg_weightshare.nn.schemes import DECOUPLABLE_SCHEMES, SCHEMES
+from pyg_weightshare.outputs import atomic_output, check_output
 from pyg_weightshare.presets import TABLE_4_BUDGETS, paper_config
+from pyg_weightshare.safe_json import load_json, load_json_lines
 from pyg_weightshare.training.checkpoint import RunDirectory, load_checkpoint
 from pyg_weightshare.training.config import InvalidSetting, TrainConfig
 from pyg_weightshare.training.report import selection_note
@@ -56,6 +57,7 @@ def run_ablation(
     out: Path,
     seeds: int = 1,
     progress: bool = True,
+    force: bool = False,
     **settings: Any,
 ) -> Path:
     """Trains every configuration of paper table :obj:`table` (2, 3 or 4)
@@ -66,12 +68,19 @@ def run_ablation(
     requested; an interrupted one is resumed (or continued to more
     epochs), and one with other settings is refused, naming them.
 
+    The directory is the command's own once it holds a run of the table:
+    the table is then rewritten (atomically) on every call. An existing
+    :obj:`table<N>.md` beside none of the table's runs is someone else's and
+    is replaced only with :obj:`force`.
+
     Args:
         table (int): The paper table.
         out (pathlib.Path): The directory of the runs and the table.
         seeds (int, optional): Runs per configuration, seeded 0, 1, ...
             (default: :obj:`1`)
         progress (bool, optional): Show progress. (default: :obj:`True`)
+        force (bool, optional): Replace a :obj:`table<N>.md` that is not the
+            ablation's. (default: :obj:`False`)
         **settings: Other :class:`TrainConfig` fields, e.g. :obj:`epochs`,
             :obj:`stride` or :obj:`data_dir`.
     """
@@ -79,6 +88,13 @@ def run_ablation(
         raise InvalidSetting(
             "seeds", f"must be an integer of at least 1, got {seeds!r}"
         )
+    path = out / f"table{table}.md"
+    holds_runs = any(
+        RunDirectory(out / _run_name(table, row, seed)).has_run()
+        for row in table_rows(table)
+        for seed in range(seeds)
+    )
+    check_output(path, force=force or holds_runs)  # before hours of training
     out.mkdir(parents=True, exist_ok=True)
     results = []
     for row in table_rows(table):
@@ -100,17 +116,48 @@ def run_ablation(
                 if progress:
                     print(f"\n== {config.out}")
                 train(config, resume=run.has_run(), progress=progress)
-            report = json.loads((run.out / "evaluation.json").read_text())
-            report["final_loss"] = json.loads(run.metrics.read_text().splitlines()[-1])[
-                "train_loss"
-            ]
-            reports.append(report)
+            reports.append(read_report(run))
         results.append((row, kwargs, reports, config))
 
-    path = out / f"table{table}.md"
-    path.write_text(format_table(table, results, seeds))
-    print(f"\n{path.read_text()}")
+    text = format_table(table, results, seeds)
+    with atomic_output(path, force=True) as temporary:
+        temporary.write_text(text)
+    print(f"\n{text}")
     return path
+
+
+def read_report(run: RunDirectory) -> dict:
+    """The numbers of a finished run the table shows: its
+    :obj:`evaluation.json` and the last training loss of its
+    :obj:`metrics.jsonl`, read within the bounds of
+    :mod:`pyg_weightshare.safe_json`.
+
+    Raises:
+        ValueError: A file lacks a number the table needs; one line naming
+            it and the run directory to delete to train the run again.
+    """
+    again = f"delete {run.out} to train the run again"
+    path = run.out / "evaluation.json"
+    report = load_json(path)
+    for keys in (("parameters",), *((s, m, "action_mean") for s, m in _ERRORS)):
+        value = report
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not _is_number(value):
+            field = "/".join(keys)
+            raise ValueError(f"{path} has no number {field!r}: {again}")
+    rows = load_json_lines(run.metrics)
+    loss = rows[-1].get("train_loss") if rows and isinstance(rows[-1], dict) else None
+    if not _is_number(loss):
+        raise ValueError(f"{run.metrics} ends without a train_loss: {again}")
+    return {**report, "final_loss": loss}
+
+
+_ERRORS = (("test", "mpjpe"), ("test", "p_mpjpe"))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _is_finished(run: RunDirectory, config: TrainConfig) -> bool:

@@ -42,10 +42,13 @@ def visualize_checkpoint(
     out: str | os.PathLike | None = None,
     data_dir: str | None = None,
     num_poses: int = 4,
+    force: bool = False,
 ) -> Path:
     """Draws :obj:`num_poses` test poses spread over the test actions and
     returns the path of the PNG (default: :obj:`poses.png` beside the
-    checkpoint).
+    checkpoint), written atomically, never over the checkpoint or the data
+    and over another existing file only with :obj:`force` (see
+    :func:`~pyg_weightshare.outputs.atomic_output`).
 
     Each pose gets two panels: the 2D input in the pixels of its camera, and
     the predicted 3D pose (root-relative, mm) over the ground truth, titled
@@ -58,10 +61,15 @@ def visualize_checkpoint(
 
     from pyg_weightshare.datasets.camera import image_coordinates
     from pyg_weightshare.metrics import mpjpe, p_mpjpe
+    from pyg_weightshare.outputs import atomic_output, check_output
     from pyg_weightshare.training.checkpoint import load_checkpoint
     from pyg_weightshare.training.evaluation import predict, restore
     from pyg_weightshare.training.report import data_note, recipe_note
 
+    path = (
+        Path(out) if out is not None else Path(checkpoint_path).with_name("poses.png")
+    )
+    check_output(path, [checkpoint_path], force)  # before the model is built
     model, dataset, config = restore(checkpoint_path, data_dir, splits=("test",))
     epoch = load_checkpoint(checkpoint_path)["epoch"]
     test = dataset.test
@@ -111,10 +119,9 @@ def visualize_checkpoint(
         f"{config.epochs})",
         f"Data: {data_note(config)}\nTraining: {recipe_note(config)}",
     )
-    path = (
-        Path(out) if out is not None else Path(checkpoint_path).with_name("poses.png")
-    )
-    figure.savefig(path, dpi=100)
+    inputs = [checkpoint_path, *dataset.files]
+    with atomic_output(path, inputs, force) as temporary:
+        figure.savefig(temporary, dpi=100)
     plt.close(figure)
     return path
 
