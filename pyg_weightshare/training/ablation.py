@@ -94,7 +94,8 @@ def run_ablation(
         for row in table_rows(table)
         for seed in range(seeds)
     )
-    check_output(path, force=force or holds_runs)  # before hours of training
+    if out.is_dir():  # checked before hours of training
+        check_output(path, force=force or holds_runs)
     out.mkdir(parents=True, exist_ok=True)
     results = []
     for row in table_rows(table):
