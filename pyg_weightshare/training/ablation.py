@@ -139,7 +139,11 @@ def read_report(run: RunDirectory) -> dict:
     """
     again = f"delete {run.out} to train the run again"
     path = run.out / "evaluation.json"
-    report = load_json(path)
+    try:
+        report = load_json(path)
+        rows = load_json_lines(run.metrics)
+    except ValueError as error:
+        raise ValueError(f"{error}: {again}") from None
     for keys in (("parameters",), *((s, m, "action_mean") for s, m in _ERRORS)):
         value = report
         for key in keys:
@@ -147,7 +151,6 @@ def read_report(run: RunDirectory) -> dict:
         if not _is_number(value):
             field = "/".join(keys)
             raise ValueError(f"{path} has no number {field!r}: {again}")
-    rows = load_json_lines(run.metrics)
     loss = rows[-1].get("train_loss") if rows and isinstance(rows[-1], dict) else None
     if not _is_number(loss):
         raise ValueError(f"{run.metrics} ends without a train_loss: {again}")

@@ -416,7 +416,8 @@ def test_subject_without_camera(tmp_path):
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        ("{not json", "is not a readable JSON file"),
+        ("{not json", "is not valid JSON"),
+        ("[" * 100_000 + "]" * 100_000, "nests deeper than the 64 levels read"),
         ("[1, 2]", "must hold a JSON object"),
         ('{"camera_order": ["front"]}', "must hold 'camera_order', 'intrinsics'"),
     ],
