@@ -4,7 +4,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from pyg_weightshare.datasets import Human36M, synthesize_h36m
+from pyg_weightshare.datasets import Human36M, npz, synthesize_h36m
 from pyg_weightshare.datasets.npz import load_pickled_dict
 
 
@@ -105,3 +105,40 @@ def test_3d_in_millimetres_is_refused(data, tmp_path):
     np.savez(root / "data_3d_h36m.npz", positions_3d=positions)
     with pytest.raises(ValueError, match=r"thigh of 4\d\d\.?\d* units; .* in metres"):
         Human36M(root, train_subjects=["S1"])
+
+
+def test_a_member_inflating_past_the_limit_is_not_read(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, positions_3d=np.zeros(2**18, np.float32))  # 1 MiB
+    assert path.stat().st_size < 2**13
+    monkeypatch.setattr(npz, "MAX_MEMBER_BYTES", 2**19)
+    with pytest.raises(ValueError, match=r"bomb.npz .*inflates to 1,048,7\d\d bytes"):
+        load_pickled_dict(path, "positions_3d")
+
+
+def test_an_array_header_larger_than_the_limit_is_not_read(tmp_path):
+    path = tmp_path / "liar.npz"
+    header = {"descr": "<f8", "fortran_order": False, "shape": (2**40,)}
+    with zipfile.ZipFile(path, "w") as archive, archive.open("x.npy", "w") as member:
+        np.lib.format.write_array_header_1_0(member, header)  # and no data
+    with pytest.raises(ValueError, match=r"an array of 8,796,093,022,208 bytes"):
+        load_pickled_dict(path, "x")
+
+
+def test_shared_nested_lists_are_counted_per_reference(tmp_path):
+    path = tmp_path / "shared.npz"
+    np.savez(path, positions_3d={"S1": {"Walking": [[0.0] * 1001] * 1000}})
+    assert path.stat().st_size < 2**15
+    with pytest.raises(ValueError, match=r"more than 1,000,000 dict, list or array"):
+        load_pickled_dict(path, "positions_3d")
+
+
+def test_a_shared_array_counts_each_time(tmp_path, monkeypatch):
+    path = tmp_path / "shared.npz"
+    array = np.zeros((100, 17, 2), np.float32)
+    np.savez(path, positions_2d={"S1": {"Walking": [array] * 100}})
+    monkeypatch.setattr(npz, "MAX_ELEMENTS", 100 * array.size - 1)
+    with pytest.raises(ValueError, match="shared arrays counted each time"):
+        load_pickled_dict(path, "positions_2d")
+    monkeypatch.setattr(npz, "MAX_ELEMENTS", 100 * array.size)
+    assert len(load_pickled_dict(path, "positions_2d")["S1"]["Walking"]) == 100
