@@ -184,7 +184,30 @@ def test_an_existing_output_needs_force(command, run, tmp_path, capsys):
     assert files(tmp_path).keys() == {out.name}
 
 
-def test_ablation_refuses_a_table_it_did_not_write(tmp_path, capsys):
+@pytest.mark.parametrize("command", ["visualize", "export", "synth"])
+def test_a_symlinked_output_is_not_followed(command, run, tmp_path, capsys):
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"keep")
+    name = {"visualize": "x.png", "export": "x.onnx", "synth": "data_3d_h36m.npz"}
+    link = tmp_path / "out" / name[command]
+    link.parent.mkdir()
+    link.symlink_to(victim)
+    argv = {
+        "visualize": ["visualize", "--checkpoint", run / "best.pt", "--out", link],
+        "export": ["export", "--checkpoint", run / "best.pt", "--out", link],
+        "synth": ["synth", "--out", link.parent, *SYNTH],
+    }[command]
+    line = refused(capsys, *argv, "--force")
+    assert "is a symbolic link: not followed, not written" in line
+    assert victim.read_bytes() == b"keep" and link.is_symlink()
+
+
+def test_ablation_refuses_a_table_it_did_not_write(tmp_path, capsys, monkeypatch):
+    from pyg_weightshare.training import ablation
+
+    monkeypatch.setattr(
+        ablation, "train", _fake_train(GOOD_REPORT, '{"train_loss": 1}')
+    )
     (tmp_path / "table2.md").write_text("my notes")
     line = refused(capsys, "ablation", "--table", "2", "--out", tmp_path)
     assert line.endswith("table2.md exists: pass --force to replace it")
