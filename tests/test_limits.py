@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import torch
 
@@ -30,7 +32,7 @@ def test_a_saved_architecture_passes():
     [
         ("hidden_channels", 10**7, "hidden_channels must be an integer from 1 to 8192"),
         ("num_blocks", 10**5, "num_blocks must be an integer from 0 to 256"),
-        ("hidden_channels", 12.5, "must be an integer"),
+        ("hidden_channels", 12.5, "hidden_channels must be an integer"),
         ("decouple", "yes", "decouple must be True or False"),
         ("dropout", float("nan"), "dropout must be a number in [0.0, 1.0)"),
         ("scheme", "magic", "scheme must be one of"),
@@ -39,7 +41,7 @@ def test_a_saved_architecture_passes():
     ],
 )
 def test_each_field_is_checked(field, value, problem):
-    with pytest.raises(ValueError, match=rf"^m.pt: {problem}".replace("[", r"\[")):
+    with pytest.raises(ValueError, match=rf"^m\.pt: {re.escape(problem)}"):
         check_architecture({"scheme": "pre_agg", field: value}, "m.pt")
 
 
