@@ -233,12 +233,20 @@ def _lift(args: argparse.Namespace) -> None:
 
     from pyg_weightshare.lifting import Lifter, save_lifted
 
-    options = {"min_confidence": args.min_confidence, "device": args.device}
-    if args.checkpoint is None:
-        lifter = Lifter.pretrained(**options)
-        print("Lifting with the bundled model (see --checkpoint)")
-    else:
-        lifter = Lifter.from_checkpoint(args.checkpoint, **options)
+    options = {
+        "min_confidence": args.min_confidence,
+        "device": args.device,
+        "compile": args.compile,
+        "backend": args.backend,
+    }
+    try:
+        if args.checkpoint is None:
+            lifter = Lifter.pretrained(**options)
+            print("Lifting with the bundled model (see --checkpoint)")
+        else:
+            lifter = Lifter.from_checkpoint(args.checkpoint, **options)
+    except ImportError as error:  # --backend onnxruntime without onnxruntime
+        raise OSError(str(error)) from None
     videos = lifter.lift_file(args.input, args.layout, args.image_size)
     out = save_lifted(args.out, videos, lifter)
     frames = sum(len(video.poses) for video in videos.values())
@@ -418,6 +426,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lift.add_argument(
         "--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)"
+    )
+    lift.add_argument(
+        "--compile",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run the network compiled: Inductor on a CPU, a CUDA graph on a "
+        "GPU (default: where the input is large enough for it to pay off)",
+    )
+    lift.add_argument(
+        "--backend",
+        choices=("torch", "onnxruntime"),
+        default="torch",
+        help="torch (the fused inference network) or onnxruntime (its ONNX "
+        "graph, CPU only; needs the onnx extra) (default: torch)",
     )
     add_runtime_arguments(lift)
     lift.set_defaults(run=_lift)

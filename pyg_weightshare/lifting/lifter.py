@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike
 from torch import Tensor
 
 from pyg_weightshare.datasets.camera import normalize_screen_coordinates
+from pyg_weightshare.lifting.backends import make_backend
 from pyg_weightshare.lifting.keypoints import (
     coco_to_h36m,
     fill_missing,
@@ -61,6 +62,16 @@ class Lifter:
             (default: :obj:`0.1`)
         device (str or torch.device, optional): Where the model runs.
             (default: :obj:`"cpu"`)
+        compile (bool, optional): Run the network compiled (Inductor on a
+            CPU, a CUDA graph on a GPU), or not; :obj:`None` compiles where
+            the input is large enough for it to pay off
+            (:func:`~pyg_weightshare.lifting.backends.compiles_by_default`).
+            (default: :obj:`None`)
+        backend (str, optional): :obj:`"torch"`, the network's fused
+            inference form
+            (:class:`~pyg_weightshare.lifting.backends.TorchBackend`), or
+            :obj:`"onnxruntime"`, its ONNX graph (CPU only, the :obj:`onnx`
+            extra). (default: :obj:`"torch"`)
 
     Example:
         >>> from pyg_weightshare import PoseGCN
@@ -75,11 +86,15 @@ class Lifter:
         model: torch.nn.Module,
         min_confidence: float = 0.1,
         device: str | torch.device = "cpu",
+        compile: bool | None = None,
+        backend: str = "torch",
     ) -> None:
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.skeleton: Skeleton = model.skeleton
         self.min_confidence = min_confidence
+        # Built from the model as it is now: later changes do not reach it.
+        self.backend = make_backend(self.model, self.device, backend, compile)
 
     @classmethod
     def pretrained(cls, **kwargs) -> Lifter:
@@ -174,10 +189,9 @@ class Lifter:
 
     def predict(self, inputs: Tensor) -> Tensor:
         """The model's 3D poses :obj:`[N, J, 3]` for normalised inputs
-        :obj:`[N, J, 2]`, in batches, on the CPU."""
-        from pyg_weightshare.training.evaluation import predict
-
-        return predict(self.model, inputs, self.device)
+        :obj:`[N, J, C_{in}]`, in batches, on the CPU, run by
+        :attr:`backend`."""
+        return self.backend(inputs)
 
     def lift(
         self,
