@@ -144,6 +144,8 @@ class TorchBackend:
     def __call__(self, inputs: Tensor) -> Tensor:
         """The network's outputs :math:`[N, J, C_{out}]` on the CPU, in
         float32, for inputs :math:`[N, J, C_{in}]`."""
+        if len(inputs) == 0:
+            return inputs.new_zeros(0, inputs.size(1), self.out_channels)
         compiled = self.compiles(len(inputs))
         outputs = []
         with torch.inference_mode():
@@ -152,8 +154,6 @@ class TorchBackend:
                     outputs.append(self._compiled(chunk)(chunk))
                 else:
                     outputs.append(self.module(chunk))
-            if not outputs:
-                return inputs.new_zeros(0, inputs.size(1), self.out_channels)
             return torch.cat(outputs).float().cpu()
 
     def _compiled(self, example: Tensor) -> Callable[[Tensor], Tensor]:
@@ -205,12 +205,12 @@ class OnnxRuntimeBackend:
     def __call__(self, inputs: Tensor) -> Tensor:
         """The network's outputs :math:`[N, J, C_{out}]` for inputs
         :math:`[N, J, C_{in}]`, as float32 CPU tensors."""
+        if len(inputs) == 0:
+            return inputs.new_zeros(0, inputs.size(1), self.out_channels)
         outputs = [
             torch.from_numpy(self.session.run(None, {"keypoints": chunk.numpy()})[0])
             for chunk in inputs.float().split(self.batch_size)
         ]
-        if not outputs:
-            return inputs.new_zeros(0, inputs.size(1), self.out_channels)
         return torch.cat(outputs)
 
 

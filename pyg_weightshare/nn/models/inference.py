@@ -23,7 +23,6 @@ whatever the scheme.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 from torch.nn import BatchNorm1d, Linear
 
@@ -75,7 +74,7 @@ def _product(x: Tensor, weight: Tensor, out: Tensor | None) -> Tensor:
             product = flat @ weight[0]
         else:
             product = torch.addmm(out.reshape(-1, weight.size(-1)), flat, weight[0])
-        return product.view(rows, batch_size, -1)
+        return product.view(rows, batch_size, weight.size(-1))
     if out is None:
         return torch.bmm(x, weight)
     return torch.baddbmm(out, x, weight)
@@ -180,12 +179,13 @@ class InferenceConv(torch.nn.Module):
             out = torch.baddbmm(self.bias, x, self.self_weight)
         if self.transform_first:
             rows = x if self.rows is None else x.index_select(0, self.rows)
-            transformed = _product(rows, self.weight, None)
-            transformed = transformed.view(rows.size(0), -1)
-            if self.self_weight is None:
-                out = torch.addmm(self.bias.repeat(batch_size), self.operator, transformed)
-                return out.view(num_nodes, batch_size, -1)
-            return out.view(num_nodes, -1).addmm_(self.operator, transformed).view_as(out)
+            transformed = _product(rows, self.weight, None).view(rows.size(0), -1)
+            if self.self_weight is None:  # the bias, once per pose
+                out = self.bias.repeat(batch_size).expand(num_nodes, -1)
+                out = torch.addmm(out, self.operator, transformed)
+            else:
+                out = out.view(num_nodes, -1).addmm_(self.operator, transformed)
+            return out.view(num_nodes, batch_size, self.out_channels)
         aggregated = self.operator @ x.view(num_nodes, -1)
         aggregated = aggregated.view(-1, num_nodes, batch_size, in_channels)
         for slot in range(aggregated.size(0)):
@@ -334,8 +334,10 @@ class InferencePoseGCN(torch.nn.Module):
             and not bool(torch.isfinite(x).all())
         ):
             raise ValueError("PoseGCN input holds NaN or infinite values")
-        h = self.non_local[0](self.input_conv(x.transpose(0, 1).contiguous()).relu_())
-        for (first, second), non_local in zip(self.blocks, self.non_local[1:]):
+        h = self.input_conv(x.transpose(0, 1).contiguous()).relu_()
+        h = self.non_local[0](h)
+        for block, non_local in zip(self.blocks, self.non_local[1:], strict=True):
+            first, second = block
             h = non_local(second(first(h).relu_()).relu_().add_(h))
         out = self.output_conv(h)
         if self.root is not None:
