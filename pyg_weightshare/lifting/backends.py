@@ -2,7 +2,7 @@ r"""How a :class:`~pyg_weightshare.lifting.Lifter` runs its network.
 
 :class:`TorchBackend` runs :meth:`PoseGCN.for_inference
 <pyg_weightshare.PoseGCN.for_inference>` in batches under
-:func:`torch.inference_mode`, optionally compiled: with Inductor
+``torch.inference_mode``, optionally compiled: with Inductor
 (:func:`torch.compile`) on a CPU, as a captured CUDA graph on a GPU.
 :class:`OnnxRuntimeBackend` runs the network's ONNX graph (see
 :func:`~pyg_weightshare.lifting.onnx.export_onnx`) with onnxruntime.
@@ -24,9 +24,8 @@ from torch import Tensor
 #: The backends of :class:`~pyg_weightshare.lifting.Lifter`.
 BACKENDS = ("torch", "onnxruntime")
 
-#: Poses per batch: large enough for efficient matrix products, small enough
-#: for the features of one layer (:math:`B \cdot J \cdot C` floats) to stay
-#: in the cache hierarchy's outer levels.
+#: The poses per batch (as many as evaluation takes), enough for efficient
+#: matrix products and few enough that one layer's features stay small.
 INFERENCE_BATCH_SIZE = 4096
 
 #: On a CPU, the fewest poses for which Inductor is used by default. The
@@ -101,7 +100,7 @@ class CudaGraphModule:
 class TorchBackend:
     r"""Runs a :class:`~pyg_weightshare.PoseGCN` for inference: its
     :meth:`~pyg_weightshare.PoseGCN.for_inference` form, in batches of
-    :obj:`batch_size` poses, under :func:`torch.inference_mode`.
+    :obj:`batch_size` poses, under ``torch.inference_mode``.
 
     Compiled, the full batches run through :func:`torch.compile` (Inductor,
     one static shape) on a CPU, or through a :class:`CudaGraphModule` on a

@@ -189,8 +189,8 @@ class Lifter:
 
     def predict(self, inputs: Tensor) -> Tensor:
         """The model's 3D poses :obj:`[N, J, 3]` for normalised inputs
-        :obj:`[N, J, C_{in}]`, in batches, on the CPU, run by
-        :attr:`backend`."""
+        :obj:`[N, J, C_{in}]`, in batches, on the CPU, run by the lifter's
+        backend (:func:`~pyg_weightshare.lifting.backends.make_backend`)."""
         return self.backend(inputs)
 
     def lift(

@@ -101,7 +101,7 @@ class InferenceConv(torch.nn.Module):
         type_index (torch.Tensor, optional): The convolution's typed edge
             attribute (:obj:`displacement` or :obj:`edge_type`); node types
             are the joint order.
-        norm (BatchNorm1d, optional): The BatchNorm after the convolution.
+        norm (torch.nn.BatchNorm1d, optional): The BatchNorm after the convolution.
 
     Shapes:
         - **input:** :math:`(J, B, C_{in})`
@@ -262,7 +262,7 @@ class InferencePoseGCN(torch.nn.Module):
     output. Build it with :meth:`PoseGCN.for_inference
     <pyg_weightshare.PoseGCN.for_inference>`; it copies what it needs, so
     later changes to the network do not reach it. It computes no gradients:
-    run it under :func:`torch.inference_mode`. :func:`torch.compile` fuses
+    run it under ``torch.inference_mode``. :func:`torch.compile` fuses
     the bias, ReLU and skip passes into one (see
     :class:`~pyg_weightshare.lifting.backends.TorchBackend`).
 
