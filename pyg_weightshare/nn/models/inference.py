@@ -95,13 +95,15 @@ class InferenceConv(torch.nn.Module):
 
     Args:
         conv (WeightShareConv): The trained convolution.
+        num_nodes (int): The skeleton's joints :math:`J`.
         edge_index (torch.Tensor): The skeleton's edges, self-loops included.
         edge_weight (torch.Tensor): :math:`\hat{a}` per edge, as the network
             uses it for this convolution.
         type_index (torch.Tensor, optional): The convolution's typed edge
             attribute (:obj:`displacement` or :obj:`edge_type`); node types
             are the joint order.
-        norm (torch.nn.BatchNorm1d, optional): The BatchNorm after the convolution.
+        norm (torch.nn.BatchNorm1d, optional): The BatchNorm after the
+            convolution.
 
     Shapes:
         - **input:** :math:`(J, B, C_{in})`
@@ -111,6 +113,7 @@ class InferenceConv(torch.nn.Module):
     def __init__(
         self,
         conv: WeightShareConv,
+        num_nodes: int,
         edge_index: Tensor,
         edge_weight: Tensor,
         type_index: Tensor | None = None,
@@ -118,7 +121,6 @@ class InferenceConv(torch.nn.Module):
     ) -> None:
         super().__init__()
         weight = conv.weight.detach()
-        num_nodes = int(edge_index.max()) + 1
         scale = weight.new_ones(conv.out_channels)
         shift = weight.new_zeros(conv.out_channels)
         if norm is not None:
@@ -148,7 +150,8 @@ class InferenceConv(torch.nn.Module):
             rows = source
             weight = weight.index_select(0, type_index)
             operator = weight.new_zeros(num_nodes, source.numel())
-            operator[target, torch.arange(source.numel())] = edge_weight
+            edge = torch.arange(source.numel(), device=source.device)
+            operator[target, edge] = edge_weight
         elif self.transform_first:
             operator = weight.new_zeros(num_nodes, num_nodes)
             operator.index_put_((target, source), edge_weight, accumulate=True)
@@ -174,21 +177,22 @@ class InferenceConv(torch.nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         num_nodes, batch_size, in_channels = x.shape
-        out: Tensor | None = self.bias
+        out = self.bias
         if self.self_weight is not None:
             out = torch.baddbmm(self.bias, x, self.self_weight)
         if self.transform_first:
             rows = x if self.rows is None else x.index_select(0, self.rows)
-            transformed = _product(rows, self.weight, None).view(rows.size(0), -1)
+            transformed = _product(rows, self.weight, None).flatten(1)
             if self.self_weight is None:  # the bias, once per pose
                 out = self.bias.repeat(batch_size).expand(num_nodes, -1)
                 out = torch.addmm(out, self.operator, transformed)
             else:
-                out = out.view(num_nodes, -1).addmm_(self.operator, transformed)
+                out = out.flatten(1).addmm_(self.operator, transformed)
             return out.view(num_nodes, batch_size, self.out_channels)
-        aggregated = self.operator @ x.view(num_nodes, -1)
-        aggregated = aggregated.view(-1, num_nodes, batch_size, in_channels)
-        for slot in range(aggregated.size(0)):
+        num_slots = self.weight.size(0)
+        aggregated = self.operator @ x.flatten(1)
+        aggregated = aggregated.view(num_slots, num_nodes, batch_size, in_channels)
+        for slot in range(num_slots):
             out = _product(aggregated[slot], self.weight[slot], out)
         return out
 
@@ -301,7 +305,9 @@ class InferencePoseGCN(torch.nn.Module):
             type_index = getattr(model, attribute)
 
         def fold(conv: WeightShareConv, layer: int, norm=None) -> InferenceConv:
-            return InferenceConv(conv, edge_index, edge_weight[layer], type_index, norm)
+            return InferenceConv(
+                conv, self.num_joints, edge_index, edge_weight[layer], type_index, norm
+            )
 
         self.input_conv = fold(model.input_block.conv, 0, model.input_block.norm)
         self.blocks = torch.nn.ModuleList(

@@ -115,6 +115,13 @@ def test_17_joints_and_no_residual_blocks():
     assert_same_outputs(model)
 
 
+@pytest.mark.parametrize(("scheme", "decouple"), VARIANTS)
+def test_no_poses(scheme, decouple):
+    fast = make_model(scheme, decouple, non_local=True).for_inference()
+    with torch.inference_mode():
+        assert fast(torch.zeros(0, 16, 2)).shape == (0, 16, 3)
+
+
 def test_root_relative_outputs_have_the_root_at_zero():
     model = make_model(root_relative=True, in_channels=3)
     with torch.inference_mode():
@@ -125,7 +132,7 @@ def test_root_relative_outputs_have_the_root_at_zero():
 def test_a_single_conv_folds_its_batch_norm():
     model = make_model("post_agg")
     conv, norm = model.input_block.conv, model.input_block.norm
-    folded = InferenceConv(conv, model.edge_index, model.edge_weight, None, norm)
+    folded = InferenceConv(conv, 16, model.edge_index, model.edge_weight, None, norm)
     x = torch.randn(7, 16, 2)
     with torch.inference_mode():
         expected = norm(conv(x, model.edge_index, model.edge_weight).flatten(0, 1))
