@@ -30,12 +30,14 @@ INFERENCE_BATCH_SIZE = 4096
 
 #: On a CPU, the fewest poses for which Inductor is used by default. The
 #: fused eager path (:class:`~pyg_weightshare.nn.models.inference.InferencePoseGCN`)
-#: already runs every layer as a few matrix products with its passes in
-#: place, so Inductor only fuses the remaining bias, ReLU and skip passes:
-#: ``benchmarks/bench_lift.py`` measured it at 1.00-1.07x the fused path
-#: for 3.7 s (warm compile cache) to 18 s (cold) of compilation, a break-even
-#: (:math:`t_{compile} / (1 / r_{eager} - 1 / r_{compiled})`) beyond a
-#: million poses.
+#: already runs every layer as a few matrix products with its other passes in
+#: place, so Inductor only fuses the bias, ReLU and skip passes. Timed once
+#: at one thread on the shared 2-core development machine (the bundled
+#: network's size, batches of 4,096 poses), the compiled network ran at
+#: 1.00-1.07x the fused one, after 3.7 s (warm compile cache) to 18 s (cold)
+#: of compilation: a break-even (:math:`t_{compile} / (1 / r_{fused} -
+#: 1 / r_{compiled})`) beyond a million poses, and none at all where it is
+#: no faster. ``benchmarks/bench_lift.py`` prints both, to revisit this.
 CPU_COMPILE_MIN_POSES = 2_000_000
 
 #: On a GPU, the fewest full batches for which a CUDA graph is captured by
