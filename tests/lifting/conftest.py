@@ -2,10 +2,11 @@ import pytest
 import torch
 
 from pyg_weightshare.datasets import synthesize_h36m
+from pyg_weightshare.nn import PoseGCN
+from pyg_weightshare.nn.models.serialization import Checkpoint
 from pyg_weightshare.skeleton import h36m_skeleton
 from pyg_weightshare.training.checkpoint import atomic_save
 from pyg_weightshare.training.config import TrainConfig
-from pyg_weightshare.training.evaluation import build_model
 
 
 def make_checkpoint(path, num_joints: int, seed: int = 0):
@@ -15,10 +16,13 @@ def make_checkpoint(path, num_joints: int, seed: int = 0):
         out=str(path.parent), hidden_channels=16, num_blocks=1, num_joints=num_joints
     )
     torch.manual_seed(seed)
-    model = build_model(config, h36m_skeleton(num_joints))
+    model = PoseGCN(h36m_skeleton(num_joints), **config.model_kwargs())
     with torch.no_grad():
         model.train()(torch.randn(256, num_joints, 2) * 0.5)
-    atomic_save({"config": config.to_dict(), "model": model.state_dict()}, path)
+    checkpoint = Checkpoint(
+        model.architecture, model.state_dict(), training={"config": config.to_dict()}
+    )
+    atomic_save(checkpoint.to_dict(), path)
     return path
 
 

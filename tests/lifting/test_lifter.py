@@ -12,8 +12,8 @@ from pyg_weightshare.datasets import Human36M
 from pyg_weightshare.datasets.npz import load_pickled_dict
 from pyg_weightshare.lifting import COCO_KEYPOINTS, Lifter, coco_to_h36m
 from pyg_weightshare.metrics import evaluate_by_action
+from pyg_weightshare.nn.models.serialization import load_checkpoint
 from pyg_weightshare.skeleton import H36M_JOINTS_17
-from pyg_weightshare.training.checkpoint import load_checkpoint
 from pyg_weightshare.training.evaluation import evaluate_checkpoint
 
 
@@ -218,8 +218,8 @@ def test_joint_never_seen_and_no_image_size():
 
 def test_from_checkpoint_rejects_a_foreign_model(tmp_path, checkpoint):
     state = load_checkpoint(checkpoint)
-    state["config"]["hidden"] = 32
-    torch.save(state, tmp_path / "other.pt")
+    state.architecture["hidden_channels"] = 32
+    torch.save(state.to_dict(), tmp_path / "other.pt")
     with pytest.raises(ValueError, match=r"other.pt does not hold a usable model"):
         Lifter.from_checkpoint(tmp_path / "other.pt")
 
