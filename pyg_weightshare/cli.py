@@ -104,7 +104,7 @@ def _positive_int(text: str) -> int:
 
 class Option:
     """One option of a subcommand, declared once: its flag, help text and
-    :meth:`argparse.ArgumentParser.add_argument` settings. The help text
+    ``argparse`` settings. The help text
     shows the default, appended as ``(default: ...)``: :obj:`shown_default`
     when given, else the value of :obj:`default`; a required option shows
     none.
@@ -116,7 +116,7 @@ class Option:
             it, when not the value itself (e.g. :obj:`"the checkpoint's"`).
         group (str, optional): The title of the help section it is listed
             in. (default: :obj:`None`, the subcommand's options)
-        **settings: Other arguments of :meth:`add_argument`, e.g.
+        **settings: Other arguments of ``add_argument``, e.g.
             :obj:`required`, :obj:`type`, :obj:`default`, :obj:`action`.
 
     Example:

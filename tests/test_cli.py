@@ -8,7 +8,7 @@ import torch
 
 import pyg_weightshare
 from pyg_weightshare.cli import COMMANDS, Option, build_parser, default_threads, main
-from pyg_weightshare.datasets import SUBJECTS, synthesize_h36m
+from pyg_weightshare.datasets import SUBJECTS
 from pyg_weightshare.datasets.synthetic import DEFAULT_FRAMES
 from pyg_weightshare.training import TrainConfig
 
@@ -122,13 +122,6 @@ def test_synth_takes_frames_and_seed(tmp_path):
 # Bad arguments: one line on stderr and exit status 2 -------------------------
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("h36m")
-    synthesize_h36m(root, frames=12, seed=3)
-    return root
-
-
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -141,9 +134,9 @@ def data(tmp_path_factory):
         (["--val-subjects"], "--val-subjects is empty: select_on='val' needs"),
     ],
 )  # fmt: skip
-def test_bad_training_arguments(data, tmp_path, capsys, argv, message):
+def test_bad_training_arguments(tiny_data, tmp_path, capsys, argv, message):
     out = tmp_path / "run"
-    assert main(["train", "--data-dir", str(data), "--out", str(out), *argv]) == 2
+    assert main(["train", "--data-dir", str(tiny_data), "--out", str(out), *argv]) == 2
     error = capsys.readouterr().err
     assert message in error and error.count("\n") == 1
     assert not out.exists()

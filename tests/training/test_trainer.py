@@ -61,16 +61,8 @@ def test_train_writes_the_run_and_evaluate_reproduces_it(
     )
 
 
-def test_resumed_run_equals_uninterrupted_run(tiny_data, tmp_path, tiny):
-    base = dict(
-        data_dir=str(tiny_data),
-        hidden_channels=16,
-        num_blocks=1,
-        batch_size=128,
-        stride=2,
-        dropout=0.1,
-        seed=5,
-    )
+def test_resumed_run_equals_uninterrupted_run(tiny_data, tmp_path, tiny_run):
+    base = dict(tiny_run, data_dir=str(tiny_data), dropout=0.1, seed=5)
     train(TrainConfig(out=str(tmp_path / "straight"), epochs=3, **base), progress=False)
     # Stopped after the checkpoint of epoch 2, then resumed.
     interrupted = TrainConfig(out=str(tmp_path / "resumed"), epochs=2, **base)
@@ -244,12 +236,12 @@ def test_resume_with_other_settings_is_refused_with_the_differences(
 
 
 def test_a_kill_between_any_two_writes_resumes_to_the_uninterrupted_run(
-    tiny_data, tmp_path, monkeypatch
+    tiny_data, tmp_path, monkeypatch, tiny_run
 ):
     from pyg_weightshare.training import checkpoint
 
-    base = dict(data_dir=str(tiny_data), hidden_channels=16, num_blocks=1)
-    base.update(batch_size=128, stride=4, epochs=2, dropout=0.1, seed=5)
+    base = dict(tiny_run, data_dir=str(tiny_data), stride=4, epochs=2, dropout=0.1)
+    base.update(seed=5)
     commit, writes = checkpoint._commit, []
 
     def counting(tmp, path):

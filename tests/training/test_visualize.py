@@ -10,17 +10,10 @@ from pyg_weightshare.training.visualize import TRUTH_COLOR, visualize_checkpoint
 
 
 def test_figure_overlays_prediction_and_truth_with_units(
-    tiny_data, tmp_path, saved_figures
+    tiny_data, tiny_run, tmp_path, saved_figures
 ):
-    config = TrainConfig(
-        out=str(tmp_path / "run"),
-        data_dir=str(tiny_data),
-        epochs=1,
-        hidden_channels=16,
-        num_blocks=1,
-        batch_size=128,
-        stride=2,
-    )
+    out = str(tmp_path / "run")
+    config = TrainConfig(out=out, data_dir=str(tiny_data), epochs=1, **tiny_run)
     train(config, progress=False)
     path = visualize_checkpoint(tmp_path / "run" / "best.pt", num_poses=3)
     assert path == tmp_path / "run" / "poses.png"

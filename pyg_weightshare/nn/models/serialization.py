@@ -32,6 +32,8 @@ PRETRAINED = "pose_gcn_pre_agg_64.pt"
 :mod:`pyg_weightshare.pretrained`."""
 
 _SECTIONS = ("architecture", "weights", "training", "metadata")
+# The keys of the trainer's checkpoints before this format.
+_LEGACY_KEYS = {"config", "model", "epoch"}
 
 
 @dataclass
@@ -83,6 +85,11 @@ class Checkpoint:
                 message names :obj:`source`.
         """
         where = source or "checkpoint"
+        if isinstance(content, dict) and _LEGACY_KEYS & content.keys() == _LEGACY_KEYS:
+            raise ValueError(
+                f"{where} was written by pyg-weightshare before its model file "
+                "format: train the model again"
+            )
         if not isinstance(content, dict) or content.get("format") != FORMAT:
             raise ValueError(f"{where} is not a pyg-weightshare model file")
         version = content.get("format_version")

@@ -68,6 +68,8 @@ def valid() -> dict:
     "change, problem",
     [
         (lambda c: c.pop("format"), "is not a pyg-weightshare model file"),
+        (lambda c: c.clear() or c.update(config={}, model={}, epoch=3),
+         "was written by pyg-weightshare before its model file format"),
         (lambda c: c.update(format_version=FORMAT_VERSION + 1), "has model file "
          f"version {FORMAT_VERSION + 1}; this version of pyg-weightshare reads"),
         (lambda c: c.update(metadata=[1]), "'metadata' is not a dictionary"),
@@ -80,7 +82,8 @@ def valid() -> dict:
         (lambda c: c["weights"].pop("output_conv.bias"),
          "does not hold a usable model: Error"),
     ],
-    ids=["format", "version", "section", "weight", "unknown", "scheme", "missing"],
+    ids=["format", "legacy", "version", "section", "weight", "unknown", "scheme",
+         "missing"],
 )  # fmt: skip
 def test_an_invalid_model_file_is_refused_naming_it(tmp_path, change, problem):
     content = valid()
