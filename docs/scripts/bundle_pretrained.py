@@ -7,7 +7,7 @@ Usage::
 
     python docs/scripts/bundle_pretrained.py --run RUN --data-dir DATA \\
         --command "the exact training command" --wall-time SECONDS \\
-        [--cross-domain CROSS.json]
+        [--cross-domain CROSS.json] [--out FILE]
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ import pyg_weightshare
 from pyg_weightshare import PoseGCN
 from pyg_weightshare.datasets import Human36M
 from pyg_weightshare.nn.models.serialization import Checkpoint, load_checkpoint
+from pyg_weightshare.outputs import atomic_output
 from pyg_weightshare.pretrained import checkpoint_path, reference_errors
-from pyg_weightshare.training.checkpoint import atomic_save, checkpoint_config
+from pyg_weightshare.training.checkpoint import checkpoint_config
 
 NUM_REFERENCE_POSES = 512
 
@@ -37,6 +38,9 @@ def main() -> None:
     parser.add_argument("--wall-time", type=float, required=True, help="seconds")
     parser.add_argument("--data", default="", help="how the data was made")
     parser.add_argument("--cross-domain", type=Path, help="cross_domain.py --json")
+    parser.add_argument(
+        "--out", type=Path, default=checkpoint_path(), help="default: the bundled file"
+    )
     args = parser.parse_args()
 
     run = load_checkpoint(args.run / "best.pt")
@@ -70,8 +74,9 @@ def main() -> None:
         weights=run.weights,
         metadata={"provenance": provenance, "reference": reference},
     )
-    path = checkpoint_path()
-    atomic_save(bundled.to_dict(), path)
+    path = args.out
+    with atomic_output(path, inputs=[args.run / "best.pt"], force=True) as temporary:
+        torch.save(bundled.to_dict(), temporary)
     errors = {key: reference[key] for key in ("mpjpe_mm", "p_mpjpe_mm")}
     print(f"Wrote {path} ({path.stat().st_size / 2**20:.1f} MiB): {errors}")
 
