@@ -42,7 +42,7 @@ import torch
 
 from pyg_weightshare import PoseGCN, h36m_skeleton
 from pyg_weightshare.lifting import Lifter
-from pyg_weightshare.lifting.backends import INFERENCE_BATCH_SIZE
+from pyg_weightshare.nn.models.inference import EVAL_BATCH_SIZE
 
 PATHS = ("eager", "fused", "compiled", "onnxruntime")
 
@@ -172,7 +172,7 @@ def main(argv=None) -> dict:
     )
     parser.add_argument("--layout", choices=("h36m", "coco"), default="coco")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--batch-size", type=int, default=INFERENCE_BATCH_SIZE)
+    parser.add_argument("--batch-size", type=int, default=EVAL_BATCH_SIZE)
     parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sgemm-size", type=int, default=2048)

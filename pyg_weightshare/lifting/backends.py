@@ -21,12 +21,10 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from pyg_weightshare.nn.models.inference import EVAL_BATCH_SIZE
+
 #: The backends of :class:`~pyg_weightshare.lifting.Lifter`.
 BACKENDS = ("torch", "onnxruntime")
-
-#: The poses per batch (as many as evaluation takes), enough for efficient
-#: matrix products and few enough that one layer's features stay small.
-INFERENCE_BATCH_SIZE = 4096
 
 #: On a CPU, the fewest poses for which Inductor is used by default. The
 #: fused eager path (:class:`~pyg_weightshare.nn.models.inference.InferencePoseGCN`)
@@ -47,7 +45,7 @@ CUDA_GRAPH_MIN_BATCHES = 2
 
 
 def compiles_by_default(
-    num_poses: int, device: torch.device, batch_size: int = INFERENCE_BATCH_SIZE
+    num_poses: int, device: torch.device, batch_size: int = EVAL_BATCH_SIZE
 ) -> bool:
     """Whether :class:`TorchBackend` compiles for :obj:`num_poses` poses when
     not told: on a CPU from :data:`CPU_COMPILE_MIN_POSES` poses, on a GPU
@@ -117,7 +115,7 @@ class TorchBackend:
         compile (bool, optional): Compile, or not; :obj:`None` decides per
             call with :func:`compiles_by_default`. (default: :obj:`None`)
         batch_size (int, optional): Poses per batch.
-            (default: :data:`INFERENCE_BATCH_SIZE`)
+            (default: :data:`~pyg_weightshare.nn.models.inference.EVAL_BATCH_SIZE`)
     """
 
     def __init__(
@@ -125,7 +123,7 @@ class TorchBackend:
         model: torch.nn.Module,
         device: torch.device,
         compile: bool | None = None,
-        batch_size: int = INFERENCE_BATCH_SIZE,
+        batch_size: int = EVAL_BATCH_SIZE,
     ) -> None:
         if batch_size <= 0:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
@@ -176,11 +174,11 @@ class OnnxRuntimeBackend:
     Args:
         model (PoseGCN): The trained network, on the CPU.
         batch_size (int, optional): Poses per batch.
-            (default: :data:`INFERENCE_BATCH_SIZE`)
+            (default: :data:`~pyg_weightshare.nn.models.inference.EVAL_BATCH_SIZE`)
     """
 
     def __init__(
-        self, model: torch.nn.Module, batch_size: int = INFERENCE_BATCH_SIZE
+        self, model: torch.nn.Module, batch_size: int = EVAL_BATCH_SIZE
     ) -> None:
         from pyg_weightshare.lifting.onnx import export_onnx
 
@@ -220,7 +218,7 @@ def make_backend(
     device: torch.device,
     backend: str = "torch",
     compile: bool | None = None,
-    batch_size: int = INFERENCE_BATCH_SIZE,
+    batch_size: int = EVAL_BATCH_SIZE,
 ) -> TorchBackend | OnnxRuntimeBackend:
     """The backend :obj:`backend` (one of :data:`BACKENDS`) for
     :obj:`model` on :obj:`device`.
@@ -233,7 +231,7 @@ def make_backend(
         compile (bool, optional): See :class:`TorchBackend`.
             (default: :obj:`None`)
         batch_size (int, optional): Poses per batch.
-            (default: :data:`INFERENCE_BATCH_SIZE`)
+            (default: :data:`~pyg_weightshare.nn.models.inference.EVAL_BATCH_SIZE`)
     """
     if backend == "torch":
         return TorchBackend(model, device, compile, batch_size)

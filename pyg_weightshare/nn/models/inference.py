@@ -1,4 +1,6 @@
-r"""An inference form of a trained :class:`~pyg_weightshare.PoseGCN`.
+r"""Inference with a trained :class:`~pyg_weightshare.PoseGCN`: predictions
+for many poses (:func:`predict`) and the network's inference form
+(:class:`InferencePoseGCN`).
 
 Evaluation fixes everything but the poses: the BatchNorm statistics, the
 dropout (off) and the edge weights, learnable ones included. So each
@@ -29,6 +31,9 @@ from torch.nn import BatchNorm1d, Linear
 from pyg_weightshare.nn.conv import WeightShareConv
 from pyg_weightshare.nn.models.non_local import NonLocalBlock
 from pyg_weightshare.nn.models.pose_gcn import PoseGCN
+
+EVAL_BATCH_SIZE = 4096
+"""Poses per forward pass of :func:`predict`."""
 
 #: The weight indices whose products come before the aggregation (the
 #: matrix belongs to the source node or to the edge, or is shared).
@@ -356,3 +361,29 @@ class InferencePoseGCN(torch.nn.Module):
             f"num_joints={self.num_joints}, num_blocks={len(self.blocks)}, "
             f"non_local={isinstance(self.non_local[0], InferenceNonLocal)})"
         )
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, inputs: Tensor, device: torch.device) -> Tensor:
+    """Predictions :obj:`[N, J, 3]` for every pose, computed in eval mode in
+    batches of :obj:`EVAL_BATCH_SIZE` on :obj:`device` and returned on the
+    CPU (one transfer each way, no wait between batches).
+
+    Args:
+        model (torch.nn.Module): The lifting network, on :obj:`device`.
+        inputs (torch.Tensor): Poses :obj:`[N, J, C_in]`.
+        device (torch.device): Where the model runs.
+
+    Example:
+        >>> from pyg_weightshare import PoseGCN, h36m_skeleton
+        >>> model = PoseGCN(h36m_skeleton(16), hidden_channels=8)
+        >>> predict(model, torch.zeros(5, 16, 2), torch.device("cpu")).shape
+        torch.Size([5, 16, 3])
+    """
+    model.eval()
+    chunks = [
+        model(chunk).float() for chunk in inputs.to(device).split(EVAL_BATCH_SIZE)
+    ]
+    if not chunks:
+        return inputs.new_zeros(0, inputs.size(1), 3)
+    return torch.cat(chunks).cpu()
