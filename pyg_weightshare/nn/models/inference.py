@@ -253,7 +253,12 @@ def _frozen_linear(
     \mathbf{b}) \odot \mathbf{s} + \mathbf{t}`, learning nothing."""
     weight = linear.weight.detach()
     scale = torch.as_tensor(scale, dtype=weight.dtype, device=weight.device)
-    frozen = Linear(linear.in_features, linear.out_features, device=weight.device)
+    frozen = Linear(
+        linear.in_features,
+        linear.out_features,
+        device=weight.device,
+        dtype=weight.dtype,
+    )
     with torch.no_grad():
         frozen.weight.copy_(weight * scale.view(-1, 1))
         frozen.bias.copy_(linear.bias.detach() * scale + shift)

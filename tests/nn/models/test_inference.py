@@ -161,6 +161,15 @@ def test_learns_nothing_and_keeps_what_it_copied():
         assert not torch.allclose(model(x), before, atol=1e-3)
 
 
+def test_float64_networks_fold_exactly():
+    model = make_model(non_local=True, adjacency="learnable").double()
+    x = torch.randn(9, 16, 2, dtype=torch.float64)
+    with torch.inference_mode():
+        torch.testing.assert_close(
+            model.for_inference()(x), model(x), rtol=0, atol=1e-12
+        )
+
+
 def test_runs_in_bfloat16():
     model = make_model()
     fast = model.for_inference().to(torch.bfloat16)
