@@ -52,12 +52,15 @@ def path_length(points: np.ndarray) -> float:
 
 def asymmetry(joints: np.ndarray) -> float:
     """Mean |left - right| bone length over the limb pairs, mm."""
+
     def length(child):
         return np.linalg.norm(joints[:, child] - joints[:, PARENTS[child]], axis=-1)
 
     return float(
-        np.mean([np.abs(length(left) - length(right)).mean() for left, right in
-                 LIMB_PAIRS]) * 1000
+        np.mean(
+            [np.abs(length(left) - length(right)).mean() for left, right in LIMB_PAIRS]
+        )
+        * 1000
     )
 
 
@@ -123,17 +126,22 @@ def main() -> None:
     print("clip".ljust(16) + "".join(name.rjust(15) for name in header))
     for clip, row in rows.items():
         print(clip.ljust(16) + "".join(f"{value:15.2f}" for value in row.values()))
-    means = {name: float(np.mean([row[name] for row in rows.values()]))
-             for name in header}
+    means = {
+        name: float(np.mean([row[name] for row in rows.values()])) for name in header
+    }
     print("mean".ljust(16) + "".join(f"{value:15.2f}" for value in means.values()))
     speed = total_frames / total_seconds
-    print(f"fit speed: {speed:.0f} frames/s ({total_frames} frames, "
-          f"{'bundled model' if not args.checkpoint else args.checkpoint})")
+    print(
+        f"fit speed: {speed:.0f} frames/s ({total_frames} frames, "
+        f"{'bundled model' if not args.checkpoint else args.checkpoint})"
+    )
     if args.json:
         with atomic_output(args.json) as temporary:
-            temporary.write_text(json.dumps(
-                {"clips": rows, "mean": means, "frames_per_second": speed}, indent=1
-            ))
+            temporary.write_text(
+                json.dumps(
+                    {"clips": rows, "mean": means, "frames_per_second": speed}, indent=1
+                )
+            )
     if args.plot:
         with atomic_output(args.plot) as temporary:
             plot(*plotted, temporary)
@@ -158,27 +166,45 @@ def plot(raw, body, truth, keypoints, fps, path) -> None:
             pose = poses[frame] + [0.9 * step, 0, 0]
             for child, parent in enumerate(PARENTS):
                 if parent >= 0:
-                    color = ("tab:blue" if child in (4, 5, 6, 10, 11, 12) else
-                             "tab:red" if child in (1, 2, 3, 13, 14, 15) else "k")
+                    color = (
+                        "tab:blue"
+                        if child in (4, 5, 6, 10, 11, 12)
+                        else "tab:red"
+                        if child in (1, 2, 3, 13, 14, 15)
+                        else "k"
+                    )
                     axis.plot(*pose[[child, parent]][:, :2].T, color=color, lw=2)
-        axis.set(title=f"{title} (frames {', '.join(map(str, shown))})",
-                 aspect="equal", xticks=[], yticks=[])
+        axis.set(
+            title=f"{title} (frames {', '.join(map(str, shown))})",
+            aspect="equal",
+            xticks=[],
+            yticks=[],
+        )
         axis.invert_yaxis()
     seconds = np.arange(len(raw)) / fps
     wrist = 15
     axis = figure.add_subplot(2, 2, 3)
-    for label, poses, style in (("raw lift", raw, "-"),
-                                ("fitted", body.joints, "-"),
-                                ("ground truth", relative, "--")):
+    for label, poses, style in (
+        ("raw lift", raw, "-"),
+        ("fitted", body.joints, "-"),
+        ("ground truth", relative, "--"),
+    ):
         axis.plot(seconds, -poses[:, wrist, 1], style, label=label)
-    axis.set(xlabel="seconds", ylabel="right wrist height over the root (m)",
-             title="jitter and lag")
+    axis.set(
+        xlabel="seconds",
+        ylabel="right wrist height over the root (m)",
+        title="jitter and lag",
+    )
     axis.legend()
     axis = figure.add_subplot(2, 2, 4)
     axis.plot(truth[:, 0, 0], truth[:, 0, 2], "--", label="ground truth")
     axis.plot(body.trajectory[:, 0], body.trajectory[:, 2], label="fitted")
-    axis.set(xlabel="camera x (m)", ylabel="depth (m)", aspect="equal",
-             title="root seen from above")
+    axis.set(
+        xlabel="camera x (m)",
+        ylabel="depth (m)",
+        aspect="equal",
+        title="root seen from above",
+    )
     axis.legend()
     figure.tight_layout()
     figure.savefig(path, format="png")
