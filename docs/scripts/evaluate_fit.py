@@ -32,7 +32,7 @@ from pyg_weightshare.metrics import mpjpe, p_mpjpe
 from pyg_weightshare.outputs import atomic_output
 
 sys.path.insert(0, str(Path(__file__).parent))
-import deepmimic_to_videopose3d as deepmimic  # noqa: E402
+import deepmimic_to_videopose3d as deepmimic
 
 NECK = 9  # Neck/Nose of the 17 joints, not one of the model's 16.
 LIMB_PAIRS = [(4, 1), (5, 2), (6, 3), (11, 14), (12, 15)]  # (left, right) child

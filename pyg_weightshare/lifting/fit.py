@@ -116,7 +116,8 @@ def smooth(values: ArrayLike, fps: float, cutoff: float) -> np.ndarray:
     one half at the cutoff :math:`f_c`, applied in the frequency domain to
     the sequence extended at both ends by its point reflection about the
     mean of its first (last) quarter period at the cutoff, so the ends
-    neither wrap around nor bend, nor keep the noise of their last sample. The filter is not causal, so it has no lag: a fast kick keeps its
+    neither wrap around nor bend, nor keep the noise of their last sample.
+    The filter is not causal, so it has no lag: a fast kick keeps its
     timing, it only loses the part of its peak above the cutoff.
 
     Args:
@@ -233,7 +234,7 @@ def forward_kinematics(
     Returns:
         np.ndarray: Root-relative positions :obj:`[T, J, 3]`.
     """
-    positions = np.zeros(rotations.shape[:2] + (3,))
+    positions = np.zeros((*rotations.shape[:2], 3))
     globals_ = np.empty_like(rotations)
     for joint, parent in enumerate(parents):
         if parent < 0:
@@ -251,7 +252,7 @@ def _segment_frames(targets: np.ndarray) -> np.ndarray:
     joints ``[T, J, 3]`` (body frame, root-relative); knees and elbows turn
     about their segment's x axis only, within the prior's limits."""
     joint = {name: targets[:, index] for name, index in _J.items()}
-    frames = np.tile(np.eye(3), targets.shape[:2] + (1, 1))
+    frames = np.tile(np.eye(3), (*targets.shape[:2], 1, 1))
     shoulders = joint["LShoulder"] - joint["RShoulder"]
     frames[:, _J["Hip"]] = _frame(
         joint["LHip"] - joint["RHip"], joint["Spine"] - joint["Hip"], first="y"
@@ -449,9 +450,9 @@ def fit_skeleton(
         if image_size is None:
             raise ValueError("placing the body needs the image size (width, height)")
         keypoints = np.asarray(keypoints, dtype=np.float64)
-        if keypoints.shape != poses.shape[:2] + (2,):
+        if keypoints.shape != (*poses.shape[:2], 2):
             raise ValueError(
-                f"keypoints must have shape {poses.shape[:2] + (2,)}, got "
+                f"keypoints must have shape {(*poses.shape[:2], 2)}, got "
                 f"{keypoints.shape}"
             )
         width, height = image_size

@@ -110,7 +110,7 @@ def test_euler_angles_rebuild_the_rotations(body):
     def about(axis, angle):
         cos, sin, one, zero = np.cos(angle), np.sin(angle), 1 + 0 * angle, 0 * angle
         i, j = [(1, 2), (2, 0), (0, 1)][axis]
-        matrix = np.zeros(angle.shape + (3, 3))
+        matrix = np.zeros((*angle.shape, 3, 3))
         matrix[..., axis, axis] = one
         matrix[..., i, i] = matrix[..., j, j] = cos
         matrix[..., i, j], matrix[..., j, i] = -sin, sin

@@ -108,7 +108,7 @@ def test_trajectory_from_the_2d(walk):
 
 
 def test_one_frame_and_unseen_joints(walk):
-    joints, pixels, camera = walk
+    joints, pixels, _ = walk
     relative = joints - joints[:, :1]
     single = fit_skeleton(relative[:1], pixels[:1], (1000, 1002), 1145.0)
     assert single.joints.shape == (1, 16, 3) and np.isfinite(single.joints).all()
