@@ -113,6 +113,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
 def _default_text(field: dataclasses.Field) -> str:
     if field.name in RECIPE_FIELDS:
         values = ", ".join(
@@ -239,10 +249,37 @@ def _lift(args: argparse.Namespace) -> None:
         print("Lifting with the bundled model (see --checkpoint)")
     else:
         lifter = Lifter.from_checkpoint(args.checkpoint, **options)
+    if args.bvh:
+        from pyg_weightshare.outputs import check_output
+
+        check_output(args.bvh, [args.input], args.force)
     videos = lifter.lift_file(args.input, args.layout, args.image_size)
+    bodies = {}
+    if args.fit or args.bvh:
+        from pyg_weightshare.lifting.fit import fit_skeleton
+
+        for name, video in videos.items():
+            bodies[name] = fit_skeleton(
+                video.poses, video.keypoints, video.image_size,
+                args.focal_length, args.fps, args.smoothing,
+            )  # fmt: skip
+    if args.fit:
+        videos = {
+            name: video._replace(poses=bodies[name].joints)
+            for name, video in videos.items()
+        }
     out = save_lifted(args.out, videos, lifter)
     frames = sum(len(video.poses) for video in videos.values())
     print(f"Lifted {frames} frames of {len(videos)} video(s) to {out}")
+    if args.bvh:
+        from pyg_weightshare.lifting.bvh import write_bvh
+
+        bvh = Path(args.bvh)
+        for name, body in bodies.items():
+            safe = re.sub(r"[^\w.-]+", "_", name)
+            path = bvh if len(bodies) == 1 else bvh.with_stem(f"{bvh.stem}_{safe}")
+            write_bvh(path, body, args.fps, [args.input], args.force)
+            print(f"Wrote {path}")
     if args.plot:
         from pyg_weightshare.lifting.animation import animate_lift
 
@@ -418,6 +455,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lift.add_argument(
         "--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)"
+    )
+    lift.add_argument(
+        "--fit",
+        action="store_true",
+        help="write the poses of a kinematic body fitted to the lift: constant "
+        "bones, hinge knees and elbows, smoothed (default: the raw lift)",
+    )
+    lift.add_argument(
+        "--bvh",
+        metavar="OUT.bvh",
+        help="also write the fitted body's animation, on its trajectory, as BVH "
+        "(one file per video, named OUT_<video>.bvh when there are several)",
+    )
+    lift.add_argument(
+        "--fps",
+        type=_positive_float,
+        default=50.0,
+        help="frame rate of the videos, for smoothing and BVH (default: 50)",
+    )
+    lift.add_argument(
+        "--focal-length",
+        type=_positive_float,
+        metavar="PIXELS",
+        help="the camera's focal length in pixels, for the trajectory "
+        "(default: the image's larger side, a 53 degree field of view)",
+    )
+    lift.add_argument(
+        "--smoothing",
+        type=float,
+        default=3.0,
+        metavar="HZ",
+        help="with --fit or --bvh: motion faster than this is treated as jitter; "
+        "raise it for fast motion, 0 turns smoothing off (default: 3)",
+    )
+    lift.add_argument(
+        "--force", action="store_true", help="replace existing output files"
     )
     add_runtime_arguments(lift)
     lift.set_defaults(run=_lift)

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pyg_weightshare.cli import main
 from pyg_weightshare.datasets import h36m_cameras
 from pyg_weightshare.datasets.human36m import MOCAP_INDICES_17
 from pyg_weightshare.datasets.pose_prior import sample_body, sample_take
@@ -140,3 +141,27 @@ def test_writes_atomically(body, tmp_path, monkeypatch):
     assert [file.name for file in tmp_path.iterdir()] == ["walk.bvh"]
     with pytest.raises(ValueError, match="frame rate"):
         write_bvh(tmp_path / "other.bvh", body, 0)
+
+
+def test_lift_command_fits_and_writes_bvh(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    world = sample_take(rng, sample_body(rng), 30, {"walk": 1.0})
+    camera = h36m_cameras("S9")[0]
+    pixels = camera.project(camera.world_to_camera(world[:, list(MOCAP_INDICES_17)]))
+    np.save(tmp_path / "clip.npy", pixels)
+    bvh = tmp_path / "clip.bvh"
+    argv = ["lift", "--input", str(tmp_path / "clip.npy"), "--layout", "h36m",
+            "--image-size", "1000", "1002", "--out", str(tmp_path / "poses.npz"),
+            "--fit", "--bvh", str(bvh), "--fps", "25",
+            "--focal-length", "1145"]  # fmt: skip
+    assert main(argv) == 0
+    assert f"Wrote {bvh}" in capsys.readouterr().out
+    with np.load(tmp_path / "poses.npz", allow_pickle=True) as saved:
+        (poses,) = saved["positions_3d"].item().values()
+    thigh = np.linalg.norm(poses[:, 2] - poses[:, 1], axis=-1)
+    np.testing.assert_allclose(thigh, thigh[0])
+    assert "Frames: 30\nFrame Time: 0.04000000\n" in bvh.read_text()
+    # The BVH is checked before lifting: nothing is replaced without --force.
+    assert main(argv) == 2
+    assert "clip.bvh exists: pass --force" in capsys.readouterr().err
+    assert main([*argv, "--force"]) == 0
