@@ -11,11 +11,11 @@ position and every joint's rotation:
   :math:`-Z` and up :math:`Y`, stand it upright on Blender's floor). The
   frame is the camera's turned half a turn about its :math:`x` axis, so the
   floor is tilted as much as the camera looked down.
-* Every joint has the rotation channels :obj:`Zrotation Xrotation
-  Yrotation` in degrees, meaning the rotation :math:`R_z R_x R_y` applied to
+* Every joint has the rotation channels ``Zrotation Xrotation
+  Yrotation`` in degrees, meaning the rotation :math:`R_z R_x R_y` applied to
   column vectors (rotate about :math:`Y` first); the root also has
-  :obj:`Xposition Yposition Zposition` first.
-* Feet, wrists and the head end in an :obj:`End Site` a few centimetres on,
+  ``Xposition Yposition Zposition`` first.
+* Feet, wrists and the head end in an ``End Site`` a few centimetres on,
   so animation tools draw them as bones.
 """
 

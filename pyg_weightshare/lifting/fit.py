@@ -369,20 +369,20 @@ def root_trajectory(
 
 def fit_skeleton(
     poses: ArrayLike,
-    keypoints: ArrayLike | None = None,
+    keypoints: np.ndarray | None = None,
     image_size: tuple[int, int] | None = None,
     focal_length: float | None = None,
     fps: float = 50.0,
     cutoff: float = 3.0,
-    seen: ArrayLike | None = None,
+    seen: np.ndarray | None = None,
 ) -> FittedBody:
     r"""Fits one kinematic body to one video's lifted joints (see the module).
 
     Args:
         poses (array-like): Lifted root-relative joints of the 16 Human3.6M
-            joints (:func:`~pyg_weightshare.skeleton.h36m_skeleton`) in the
+            joints (:func:`~pyg_weightshare.h36m_skeleton`) in the
             camera frame, metres, :obj:`[T, 16, 3]`.
-        keypoints (array-like, optional): Their pixels :obj:`[T, 16, 2]`,
+        keypoints (np.ndarray, optional): Their pixels :obj:`[T, 16, 2]`,
             for the trajectory. (default: :obj:`None`, the root stays at
             the origin)
         image_size (tuple[int, int], optional): :obj:`(width, height)`; its
@@ -397,7 +397,7 @@ def fit_skeleton(
             a quarter of its amplitude, at half of it 89%, at a quarter 99%.
             Raise it for fast motion (sports, dance) at the price of more
             jitter; :obj:`0` does not smooth. (default: :obj:`3.0`)
-        seen (array-like, optional): :obj:`[T, 16]` booleans, :obj:`False`
+        seen (np.ndarray, optional): :obj:`[T, 16]` booleans, :obj:`False`
             for joints the lifter predicted without seeing them: they are
             left out of the bone lengths (unless a bone is never seen whole)
             and of the trajectory. (default: :obj:`None`, all seen)
