@@ -465,8 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
     lift.add_argument(
         "--bvh",
         metavar="OUT.bvh",
-        help="also write the fitted body's animation, on its trajectory, as BVH "
-        "(one file per video, named OUT_<video>.bvh when there are several)",
+        help="also write the fitted body's animation, on its trajectory, as BVH; "
+        "one file per video, named OUT_<video>.bvh when there are several "
+        "(default: none)",
     )
     lift.add_argument(
         "--fps",
@@ -490,7 +491,9 @@ def build_parser() -> argparse.ArgumentParser:
         "raise it for fast motion, 0 turns smoothing off (default: 3)",
     )
     lift.add_argument(
-        "--force", action="store_true", help="replace existing output files"
+        "--force",
+        action="store_true",
+        help="replace existing output files (default: stop with an error)",
     )
     add_runtime_arguments(lift)
     lift.set_defaults(run=_lift)
