@@ -485,10 +485,10 @@ def build_parser() -> argparse.ArgumentParser:
     lift.add_argument(
         "--smoothing",
         type=float,
-        default=3.0,
+        default=4.0,
         metavar="HZ",
         help="with --fit or --bvh: motion faster than this is treated as jitter; "
-        "raise it for fast motion, 0 turns smoothing off (default: 3)",
+        "raise it for fast motion, 0 turns smoothing off (default: 4)",
     )
     lift.add_argument(
         "--force",

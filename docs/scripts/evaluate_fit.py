@@ -12,7 +12,7 @@ Usage::
 
     pip install pybullet  # only for its motion files
     python docs/scripts/evaluate_fit.py [--checkpoint RUN/best.pt] \\
-        [--cutoff 3] [--json OUT.json] [--plot FIGURE.png] [--force]
+        [--cutoff 4] [--pixel-noise 0] [--json OUT.json] [--plot FIGURE.png] [--force]
 """
 
 from __future__ import annotations
@@ -95,7 +95,14 @@ def main() -> None:
     parser.add_argument("--motions", type=Path, help="pybullet_data/data/motions")
     parser.add_argument("--subject", default="S9")
     parser.add_argument("--camera", type=int, default=0)
-    parser.add_argument("--cutoff", type=float, default=3.0, help="Hz")
+    parser.add_argument("--cutoff", type=float, default=4.0, help="Hz")
+    parser.add_argument(
+        "--pixel-noise",
+        type=float,
+        default=0.0,
+        help="standard deviation (pixels) of noise added to the 2D keypoints, "
+        "as a detector's",
+    )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--plot", type=Path, help="figure of the walking clip")
     parser.add_argument("--force", action="store_true", help="replace outputs")
@@ -109,8 +116,10 @@ def main() -> None:
     size = (camera.res_w, camera.res_h)
     focal = float(np.mean(camera.focal_length))
     rows, lifted = {}, []
+    rng = np.random.default_rng(0)
     for clip in deepmimic.CLIP_ACTIONS.values():
         truth, pixels, fps = load_clip(motions / f"humanoid3d_{clip}.txt", camera)
+        pixels = pixels + rng.normal(0, args.pixel_noise, pixels.shape)
         raw = lifter.lift(pixels, layout="h36m", image_size=size)
         # Root-relative as the fit is (models before issue 18's leave the
         # root a few centimetres off the origin).

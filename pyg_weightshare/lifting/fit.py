@@ -21,9 +21,12 @@ The fit is closed form per joint and vectorised over frames:
    (:func:`smooth_rotations`), and forward kinematics of the offsets and
    rotations gives the fitted joints: bone lengths are constant by
    construction and the rotations are what a BVH file stores.
-6. The root's position in the camera frame is the least-squares
-   translation that projects the fitted joints onto the 2D keypoints
-   (:func:`root_trajectory`), low-passed too.
+6. With 2D keypoints, the root's position in the camera frame is the
+   least-squares translation that projects the fitted joints onto them
+   (:func:`root_trajectory`). The body is then fitted again (steps 1 to 5)
+   to the lift with every seen joint moved, at its depth, onto the ray of
+   its keypoint, so the fit also reprojects onto the 2D, and placed again;
+   the trajectory is low-passed too.
 
 What it does not do: the hips, shoulders, spine and head are ball joints
 without limits (a lifted knee that bends forwards is fitted as a bent knee
@@ -311,6 +314,57 @@ def _bone_lengths(targets: np.ndarray, seen: np.ndarray) -> np.ndarray:
     return lengths
 
 
+def _fit_body(
+    poses: np.ndarray, seen: np.ndarray, fps: float, cutoff: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Offsets ``[J, 3]``, local rotations ``[T, J, 3, 3]`` and root-relative
+    joints in the camera frame ``[T, J, 3]`` of the body fitted to camera-
+    frame poses ``[T, J, 3]`` (steps 1 to 5 of the module's description)."""
+    targets = smooth(poses @ CAMERA_TO_BODY, fps, cutoff)
+    targets -= targets[:, :1]
+    frames = _segment_frames(targets)
+    parents = [max(parent, 0) for parent in PARENTS]
+    local = np.einsum(
+        "tjik,tji->tjk", frames[:, parents], targets - targets[:, parents]
+    )
+    offsets = _symmetric_offsets(local, _bone_lengths(targets, seen))
+    offsets[0] = 0.0
+    # Limb segments hang along -y in the rest pose, by construction.
+    for _, middle, end, *_ in _LIMBS:
+        for joint in (_J[middle], _J[end]):
+            offsets[joint] = [0.0, -np.linalg.norm(offsets[joint]), 0.0]
+    rotations = frames.copy()
+    rotations[:, 1:] = frames[:, parents[1:]].swapaxes(-1, -2) @ frames[:, 1:]
+    rotations = smooth_rotations(rotations, fps, cutoff)
+    for _, middle, _, channel, sign in _LIMBS:
+        # Smoothing keeps a hinge a hinge; clip its slight overshoot.
+        hinge = rotations[:, _J[middle]]
+        angle = np.arctan2(hinge[:, 2, 1], hinge[:, 1, 1])
+        low, high = np.radians(LIMITS[channel])
+        rotations[:, _J[middle]] = _rotation_x(sign * np.clip(sign * angle, low, high))
+    joints = forward_kinematics(offsets, rotations, PARENTS) @ CAMERA_TO_BODY
+    return offsets, rotations, joints
+
+
+def _onto_rays(
+    poses: np.ndarray,
+    trajectory: np.ndarray,
+    keypoints: np.ndarray,
+    focal_length: float,
+    center: tuple[float, float],
+    seen: np.ndarray,
+) -> np.ndarray:
+    """Root-relative poses ``[T, J, 3]`` whose seen joints are moved, at
+    their depth, onto the rays of their 2D keypoints."""
+    depth = poses[..., 2:] + trajectory[:, None, 2:]
+    rays = (keypoints - np.asarray(center, dtype=np.float64)) / focal_length
+    onto = rays * depth - trajectory[:, None, :2]
+    usable = (seen & np.isfinite(keypoints).all(-1))[..., None]
+    moved = poses.copy()
+    moved[..., :2] = np.where(usable, onto, poses[..., :2])
+    return moved
+
+
 def root_trajectory(
     joints: np.ndarray,
     keypoints: np.ndarray,
@@ -373,7 +427,7 @@ def fit_skeleton(
     image_size: tuple[int, int] | None = None,
     focal_length: float | None = None,
     fps: float = 50.0,
-    cutoff: float = 3.0,
+    cutoff: float = 4.0,
     seen: np.ndarray | None = None,
 ) -> FittedBody:
     r"""Fits one kinematic body to one video's lifted joints (see the module).
@@ -383,8 +437,8 @@ def fit_skeleton(
             joints (:func:`~pyg_weightshare.h36m_skeleton`) in the
             camera frame, metres, :obj:`[T, 16, 3]`.
         keypoints (np.ndarray, optional): Their pixels :obj:`[T, 16, 2]`,
-            for the trajectory. (default: :obj:`None`, the root stays at
-            the origin)
+            for the trajectory and the reprojection. (default: :obj:`None`,
+            the root stays at the origin)
         image_size (tuple[int, int], optional): :obj:`(width, height)`; its
             centre is the principal point. Needed with :obj:`keypoints`.
             (default: :obj:`None`)
@@ -396,7 +450,7 @@ def fit_skeleton(
             low-passed at it (:func:`smooth`), so motion at the cutoff keeps
             a quarter of its amplitude, at half of it 89%, at a quarter 99%.
             Raise it for fast motion (sports, dance) at the price of more
-            jitter; :obj:`0` does not smooth. (default: :obj:`3.0`)
+            jitter; :obj:`0` does not smooth. (default: :obj:`4.0`)
         seen (np.ndarray, optional): :obj:`[T, 16]` booleans, :obj:`False`
             for joints the lifter predicted without seeing them: they are
             left out of the bone lengths (unless a bone is never seen whole)
@@ -422,29 +476,7 @@ def fit_skeleton(
     seen = np.ones(poses.shape[:2], bool) if seen is None else np.asarray(seen, bool)
     if seen.shape != poses.shape[:2]:
         raise ValueError(f"seen must have shape {poses.shape[:2]}, got {seen.shape}")
-    targets = smooth(poses @ CAMERA_TO_BODY, fps, cutoff)
-    targets -= targets[:, :1]
-    frames = _segment_frames(targets)
-    parents = [max(parent, 0) for parent in PARENTS]
-    local = np.einsum(
-        "tjik,tji->tjk", frames[:, parents], targets - targets[:, parents]
-    )
-    offsets = _symmetric_offsets(local, _bone_lengths(targets, seen))
-    offsets[0] = 0.0
-    # Limb segments hang along -y in the rest pose, by construction.
-    for _, middle, end, *_ in _LIMBS:
-        for joint in (_J[middle], _J[end]):
-            offsets[joint] = [0.0, -np.linalg.norm(offsets[joint]), 0.0]
-    rotations = frames.copy()
-    rotations[:, 1:] = frames[:, parents[1:]].swapaxes(-1, -2) @ frames[:, 1:]
-    rotations = smooth_rotations(rotations, fps, cutoff)
-    for _, middle, _, channel, sign in _LIMBS:
-        # Smoothing keeps a hinge a hinge; clip its slight overshoot.
-        hinge = rotations[:, _J[middle]]
-        angle = np.arctan2(hinge[:, 2, 1], hinge[:, 1, 1])
-        low, high = np.radians(LIMITS[channel])
-        rotations[:, _J[middle]] = _rotation_x(sign * np.clip(sign * angle, low, high))
-    joints = forward_kinematics(offsets, rotations, PARENTS) @ CAMERA_TO_BODY
+    offsets, rotations, joints = _fit_body(poses, seen, fps, cutoff)
     trajectory = np.zeros((len(poses), 3))
     if keypoints is not None:
         if image_size is None:
@@ -457,8 +489,13 @@ def fit_skeleton(
             )
         width, height = image_size
         focal = float(focal_length or max(width, height))
-        trajectory = root_trajectory(
-            joints, keypoints, focal, (width / 2, height / 2), seen
-        )
+        center = (width / 2, height / 2)
+        trajectory = root_trajectory(joints, keypoints, focal, center, seen)
+        # Once placed, the body is fitted again to the lift with its seen
+        # joints moved onto the rays of their keypoints, at their depth.
+        relative = poses - poses[:, :1]
+        moved = _onto_rays(relative, trajectory, keypoints, focal, center, seen)
+        offsets, rotations, joints = _fit_body(moved, seen, fps, cutoff)
+        trajectory = root_trajectory(joints, keypoints, focal, center, seen)
         trajectory = smooth(trajectory, fps, cutoff)
     return FittedBody(joints, trajectory, offsets, rotations, PARENTS, JOINT_NAMES)
