@@ -107,6 +107,19 @@ def test_trajectory_from_the_2d(walk):
     np.testing.assert_allclose(world[:, 0], body.trajectory * [1, -1, -1])
 
 
+def test_the_fit_reprojects_onto_the_2d(walk):
+    joints, pixels, camera = walk
+    relative = joints - joints[:, :1]
+    # A lift wrong across the image but right in depth.
+    wrong = relative.copy()
+    wrong[..., :2] += np.random.default_rng(2).normal(0, 0.03, wrong[..., :2].shape)
+    size, focal = (camera.res_w, camera.res_h), camera.focal_length[0]
+    alone = fit_skeleton(wrong, fps=FPS, cutoff=0)
+    with_2d = fit_skeleton(wrong, pixels, size, focal, FPS, cutoff=0)
+    error = np.linalg.norm(with_2d.joints - relative, axis=-1).mean()
+    assert error < 0.5 * np.linalg.norm(alone.joints - relative, axis=-1).mean()
+
+
 def test_one_frame_and_unseen_joints(walk):
     joints, pixels, _ = walk
     relative = joints - joints[:, :1]
