@@ -108,7 +108,8 @@ def main(argv=None):
     print(header + "\n" + "-" * len(header))
     rows = {}
     for scheme, decouple in variants:
-        name = scheme + (" (decoupled)" if decouple and scheme in SCHEME_NAMES[:3] else "")
+        decoupled = decouple and scheme in SCHEME_NAMES[:3]
+        name = scheme + (" (decoupled)" if decoupled else "")
         ours = make_trainer(scheme, decouple, args.batch_size, args.steps)
         dense = make_trainer(scheme, decouple, args.batch_size, args.steps)
         densify(dense.model, graph, dense_reference)

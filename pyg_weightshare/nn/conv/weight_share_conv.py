@@ -294,9 +294,7 @@ class WeightShareConv(MessagePassing):
         :math:`[N S, N]` aggregation into the slots (see
         :func:`~pyg_weightshare.nn.conv.prepared_graph.aggregation_operator`)."""
         num_slots = 1 if slot is None else self.num_slots
-        return aggregation_operator(
-            edge_index, edge_weight, slot, num_slots, num_nodes
-        )
+        return aggregation_operator(edge_index, edge_weight, slot, num_slots, num_nodes)
 
     def _check_cached(self, x: Tensor) -> PreparedGraph:
         graph = self._cached_graph
