@@ -17,10 +17,13 @@ __all__ = ["WITH_TORCH_SCATTER", "segment_csr_enabled", "use_segment_csr"]
 #: The flat layout's aggregation: :obj:`True` for
 #: :obj:`torch_scatter.segment_csr` over the edges sorted by target (needs
 #: torch-scatter, :data:`WITH_TORCH_SCATTER`), :obj:`False` for PyG's
-#: scatter, :obj:`None` to choose automatically: PyG's scatter, which
-#: measured faster in ``benchmarks/bench_convs.py --large-graph`` for every
-#: scheme but decoupled pre-aggregation (segment_csr pays a sort of the edges
-#: per call and a slower backward pass). Read at every call.
+#: scatter, :obj:`None` to choose automatically: a sparse matrix product
+#: where a layer offers one (the edge-typed layers when they aggregate
+#: first, see :class:`~pyg_weightshare.nn.conv.edge_typed_conv.EdgeTypedConv`),
+#: PyG's scatter otherwise, which measured faster than segment_csr in
+#: ``benchmarks/bench_convs.py --large-graph`` for every scheme but
+#: decoupled pre-aggregation (segment_csr pays a sort of the edges per call
+#: and a slower backward pass). Read at every call.
 use_segment_csr: bool | None = None
 
 

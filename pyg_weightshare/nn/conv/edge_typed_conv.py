@@ -7,7 +7,11 @@ import torch
 from torch import Tensor
 from torch_geometric.typing import OptTensor
 
-from pyg_weightshare.nn.conv.prepared_graph import incidence_operator
+from pyg_weightshare.nn.conv.prepared_graph import (
+    incidence_operator,
+    sparse_aggregation_applies,
+    sparse_aggregation_operator,
+)
 from pyg_weightshare.nn.conv.weight_share_conv import WeightShareConv
 
 #: An edge-typed layer sums its messages per target and type first when
@@ -58,12 +62,15 @@ class EdgeTypedConv(WeightShareConv):
       :obj:`message`, one typed product over the :math:`E` edges (in the
       static layout over edge-major features gathered once, summed at the
       targets by the weighted incidence of the edges);
-    * *aggregate, then transform*: :obj:`aggregate` sums
+    * *aggregate, then transform*: the layer sums
       :math:`\hat{a}_{ij} \mathbf{x}_j` into one *slot* per target and type,
-      :math:`[N, T C]`, and :obj:`update` multiplies it by the :math:`T`
-      matrices stacked, :math:`[T C, C_{out}]`, in one product, as
+      :math:`[N, T C]`, and :obj:`update` multiplies the slots by the
+      :math:`T` matrices stacked, :math:`[T C, C_{out}]`, in one product, as
       :class:`~torch_geometric.nn.conv.RGCNConv` transforms each relation's
-      sum.
+      sum. The sums are one matrix product with an :math:`[N T, N]`
+      operator: dense in the static layout, sparse in the flat layout (on
+      the CPU, for edge weights that are not learned, outside
+      :func:`torch.compile`; :obj:`aggregate` over the edges otherwise).
 
     Args:
         in_channels (int): Size of each input feature.
@@ -120,6 +127,23 @@ class EdgeTypedConv(WeightShareConv):
         if slot is None:
             return incidence_operator(edge_index, edge_weight, num_nodes)
         return super().static_operator(edge_index, edge_weight, slot, num_nodes)
+
+    def flat_operator(
+        self,
+        x: Tensor,
+        edge_index: Tensor,
+        edge_weight: Tensor,
+        slot: OptTensor,
+        num_nodes: int,
+    ) -> OptTensor:
+        """When the layer aggregates first, where it can, the sparse
+        :math:`[N T, N]` aggregation into the slots: one sparse product sums
+        the weighted sources without writing :math:`[E, C]` messages."""
+        if slot is None or not sparse_aggregation_applies(x, edge_weight):
+            return None
+        return sparse_aggregation_operator(
+            edge_index, edge_weight, slot, self.num_slots, num_nodes
+        )
 
     def message(
         self, x_j: Tensor, edge_weight: Tensor, type_index: Tensor, slot: OptTensor

@@ -7,6 +7,7 @@ the two layouts."""
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import torch
@@ -192,6 +193,43 @@ def aggregation_operator(
     row = target if slot is None else target * num_slots + slot
     operator = edge_weight.new_zeros(num_nodes * num_slots, num_nodes)
     return operator.index_put_((row, source), edge_weight, accumulate=True)
+
+
+def sparse_aggregation_operator(
+    edge_index: Tensor,
+    edge_weight: Tensor,
+    slot: OptTensor,
+    num_slots: int,
+    num_nodes: int,
+) -> Tensor:
+    r"""The flat layout's aggregation as a sparse CSR :math:`[N S, N]`
+    operator (the rows of :func:`aggregation_operator`): one sparse matrix
+    product sums the weighted messages without writing them out, forward and
+    backward. Not differentiable in :obj:`edge_weight`."""
+    source, target = edge_index
+    row = target if slot is None else target * num_slots + slot
+    row, perm = torch.sort(row)
+    with warnings.catch_warnings():  # the layout's "beta state", said once
+        warnings.filterwarnings("ignore", "Sparse CSR tensor support is in beta")
+        return torch.sparse_csr_tensor(
+            index2ptr(row, num_nodes * num_slots),
+            source[perm],
+            edge_weight[perm],
+            (num_nodes * num_slots, num_nodes),
+            check_invariants=False,  # they hold by construction
+        )
+
+
+def sparse_aggregation_applies(x: Tensor, edge_weight: Tensor) -> bool:
+    """Whether :func:`sparse_aggregation_operator` can serve a flat call: on
+    the CPU, for edge weights that are not learned, outside
+    :func:`torch.compile` and :class:`torch.autocast`."""
+    return (
+        x.device.type == "cpu"
+        and not edge_weight.requires_grad
+        and not torch.compiler.is_compiling()
+        and not torch.is_autocast_enabled("cpu")
+    )
 
 
 def incidence_operator(

@@ -254,6 +254,8 @@ class WeightShareConv(MessagePassing):
         operator = target_ptr = None
         if x.dim() == 3:
             operator = self.static_operator(edge_index, edge_weight, slot, num_nodes)
+        elif backend.use_segment_csr is None:
+            operator = self.flat_operator(x, edge_index, edge_weight, slot, num_nodes)
         elif backend.segment_csr_enabled():
             edge_index, edge_weight, type_index, slot, target_ptr = sort_by_segment(
                 edge_index,
@@ -295,6 +297,21 @@ class WeightShareConv(MessagePassing):
         :func:`~pyg_weightshare.nn.conv.prepared_graph.aggregation_operator`)."""
         num_slots = 1 if slot is None else self.num_slots
         return aggregation_operator(edge_index, edge_weight, slot, num_slots, num_nodes)
+
+    def flat_operator(
+        self,
+        x: Tensor,
+        edge_index: Tensor,
+        edge_weight: Tensor,
+        slot: OptTensor,
+        num_nodes: int,
+    ) -> OptTensor:
+        """The flat layout's sparse operator for :obj:`message_and_aggregate`,
+        or :obj:`None` (the default) to run :obj:`message` and
+        :obj:`aggregate` over the edges. Asked only when
+        :data:`pyg_weightshare.backend.use_segment_csr` is :obj:`None`
+        (automatic)."""
+        return None
 
     def _check_cached(self, x: Tensor) -> PreparedGraph:
         graph = self._cached_graph
@@ -366,12 +383,17 @@ class WeightShareConv(MessagePassing):
     def message_and_aggregate(
         self, adj_t: Tensor, x: Tensor, self_message: OptTensor
     ) -> Tensor:
-        r"""The static layout's aggregation, :math:`[B, N, S C]`: the dense
-        :math:`[N S, N]` operator times all :math:`B` graphs at once, in one
-        matrix product over node-major memory :math:`[N, B C]` (free when
-        :obj:`x` is node-major, as the layers' static outputs are), plus
-        :obj:`self_message` in the same product. With one slot the output is
+        r"""The aggregation with an :math:`[N S, N]` operator, into
+        :math:`[\dots, N, S C]`. Flat :obj:`x`: the operator (sparse, see
+        :meth:`flat_operator`) times :obj:`x`. Static :obj:`x`: the dense
+        operator times all :math:`B` graphs at once, in one matrix product
+        over node-major memory :math:`[N, B C]` (free when :obj:`x` is
+        node-major, as the layers' static outputs are), plus
+        :obj:`self_message` in the same product; with one slot the output is
         a view of node-major memory."""
+        if x.dim() == 2:
+            out = (adj_t @ x).view(x.size(0), -1)
+            return out if self_message is None else out + self_message
         batch_size, num_nodes, channels = x.shape
         num_slots = adj_t.size(0) // num_nodes
         node_major = x.transpose(0, 1).reshape(num_nodes, batch_size * channels)

@@ -5,7 +5,7 @@ for every variant in test_weight_share_conv.py)."""
 import pytest
 import torch
 
-from pyg_weightshare import ConvStyleConv, NoShareConv, h36m_skeleton
+from pyg_weightshare import ConvStyleConv, NoShareConv, backend, h36m_skeleton
 from pyg_weightshare.nn.conv.edge_typed_conv import aggregates_first
 from pyg_weightshare.testing import reference_conv
 
@@ -69,3 +69,28 @@ def test_aggregate_first_is_a_constructor_option():
         conv = ConvStyleConv(2, 4, aggregate_first=aggregate_first)
         prepared = conv.prepare_graph(x, graph.edge_index, None, graph.displacement)
         assert (prepared.slot is not None) == aggregate_first
+
+
+@pytest.mark.parametrize("layer", [NoShareConv, ConvStyleConv])
+def test_flat_sparse_aggregation_matches_scatter_with_gradients(layer, monkeypatch):
+    # Fixed edge weights on the CPU: the slots are one sparse product.
+    edge_index, edge_weight, edge_class = random_typed_graph(10, 5, 3)
+    conv = layer(2, 3, 3, aggregate_first=True).double()
+    x = torch.randn(10, 2, dtype=torch.float64, requires_grad=True)
+    graph = conv.prepare_graph(x, edge_index, edge_weight, edge_class)
+    assert graph.operator is not None and graph.operator.layout == torch.sparse_csr
+    names = [name for name, _ in conv.named_parameters()]
+
+    def run(x, *weights):
+        parameters = dict(zip(names, weights, strict=True))
+        args = (x, edge_index, edge_weight, edge_class)
+        return torch.func.functional_call(conv, parameters, args)
+
+    weights = [p.detach().clone().requires_grad_() for p in conv.parameters()]
+    assert torch.autograd.gradcheck(run, (x, *weights))
+    out = conv(x, edge_index, edge_weight, edge_class)
+    monkeypatch.setattr(backend, "use_segment_csr", False)  # PyG's scatter
+    assert conv.prepare_graph(x, edge_index, edge_weight, edge_class).operator is None
+    torch.testing.assert_close(
+        conv(x, edge_index, edge_weight, edge_class), out, atol=1e-12, rtol=0
+    )
