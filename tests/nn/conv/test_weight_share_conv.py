@@ -484,13 +484,6 @@ def test_rejects_a_skeleton_of_another_size():
             conv(torch.randn(2, 17, 4), graph.edge_index)
 
 
-def test_segment_csr_without_torch_scatter_is_refused(monkeypatch):
-    monkeypatch.setattr(backend, "WITH_TORCH_SCATTER", False)
-    monkeypatch.setattr(backend, "use_segment_csr", True)
-    with pytest.raises(RuntimeError, match="torch-scatter is not installed"):
-        FullShareConv(4, 5)(torch.randn(16, 4), h36m_skeleton(16).to_data().edge_index)
-
-
 def test_rejects_float_type_ids():
     graph = h36m_skeleton(16).to_data()
     with pytest.raises(ValueError, match="edge_type must be int64"):
