@@ -1,4 +1,4 @@
-"""Which kernels the layers use, chosen as :mod:`torch_geometric.backend`
+"""Which kernels the layers use, chosen as ``torch_geometric.backend``
 chooses PyG's: each setting is :obj:`None` (choose automatically) unless set.
 
 Example:
@@ -14,7 +14,7 @@ from torch_geometric.typing import WITH_TORCH_SCATTER
 
 __all__ = ["WITH_TORCH_SCATTER", "segment_csr_enabled", "use_segment_csr"]
 
-#: The flat layout's aggregation: :obj:`True` for
+#: How the flat layout aggregates. :obj:`True` for
 #: :obj:`torch_scatter.segment_csr` over the edges sorted by target (needs
 #: torch-scatter, :data:`WITH_TORCH_SCATTER`), :obj:`False` for PyG's
 #: scatter, :obj:`None` to choose automatically: a sparse matrix product

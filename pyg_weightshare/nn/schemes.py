@@ -18,8 +18,6 @@ from pyg_weightshare.nn.conv import (
 )
 from pyg_weightshare.nn.conv.prepared_graph import TYPED_ATTRIBUTES
 
-__all__ = ["DECOUPLABLE_SCHEMES", "SCHEMES", "Scheme", "get_scheme", "typed_inputs"]
-
 
 @dataclass(frozen=True)
 class Scheme:

@@ -16,7 +16,7 @@ from pyg_weightshare.nn.conv.weight_share_conv import WeightShareConv
 
 #: An edge-typed layer sums its messages per target and type first when
 #: :math:`N T \le` :obj:`AGGREGATE_FIRST_RATIO` :math:`\cdot E` (see
-#: :func:`aggregates_first`).
+#: :func:`~pyg_weightshare.nn.conv.edge_typed_conv.aggregates_first`).
 AGGREGATE_FIRST_RATIO = 2
 
 

@@ -1,5 +1,5 @@
 """The graph inputs of the weight-sharing layers, validated and prepared, as
-:func:`~torch_geometric.nn.conv.gcn_conv.gcn_norm` prepares those of
+``gcn_norm`` prepares those of
 :class:`~torch_geometric.nn.conv.GCNConv`: checks of the features, the edges
 and the typed attributes, the conversion of a sparse adjacency, the default
 normalisation, the decoupled self-loops, and the aggregation operators of
@@ -58,7 +58,7 @@ class PreparedGraph(NamedTuple):
 def check_features(owner: str, x: Tensor, in_channels: int, dtype: torch.dtype) -> None:
     """Checks that :obj:`x` is flat :math:`[N, C]` or static :math:`[B, J, C]`
     with :obj:`in_channels` features of the weights' :obj:`dtype` (any dtype
-    under :class:`torch.autocast`)."""
+    under ``torch.autocast``)."""
     if x.dim() not in (2, 3):
         raise ValueError(
             f"{owner} expects x of shape [N, C] (flat) or [B, J, C] (static), "
@@ -159,7 +159,7 @@ def default_edge_weight(
 ) -> Tensor:
     r""":obj:`edge_weight` in :obj:`dtype`, or by default
     :math:`\hat{a}_{ij} = 1 / \sqrt{d_i d_j}` with :math:`d` the in-degree of
-    the graph as given (:func:`gcn_norm` without added self-loops)."""
+    the graph as given (PyG's ``gcn_norm`` without added self-loops)."""
     if edge_weight is None:
         return gcn_norm(edge_index, None, num_nodes, add_self_loops=False, dtype=dtype)[
             1
@@ -223,7 +223,7 @@ def sparse_aggregation_operator(
 def sparse_aggregation_applies(x: Tensor, edge_weight: Tensor) -> bool:
     """Whether :func:`sparse_aggregation_operator` can serve a flat call: on
     the CPU, for edge weights that are not learned, outside
-    :func:`torch.compile` and :class:`torch.autocast`."""
+    :func:`torch.compile` and ``torch.autocast``."""
     return (
         x.device.type == "cpu"
         and not edge_weight.requires_grad
