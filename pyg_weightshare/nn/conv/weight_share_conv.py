@@ -38,7 +38,6 @@ from torch_geometric.nn import MessagePassing
 from torch_geometric.nn.inits import glorot, zeros
 from torch_geometric.typing import Adj, OptTensor, torch_scatter
 from torch_geometric.utils import scatter
-from typing_extensions import Self
 
 from pyg_weightshare import backend
 from pyg_weightshare.nn.conv.prepared_graph import (
@@ -162,7 +161,7 @@ class WeightShareConv(MessagePassing):
         num_edge_types: int,
         num_displacements: int = 3,
         **kwargs,
-    ) -> Self:
+    ) -> WeightShareConv:
         """The layer for a graph with these numbers of node types, edge types
         (ordered pairs) and displacement classes: each layer takes the count
         its :attr:`type_count` names. A subclass whose constructor takes
