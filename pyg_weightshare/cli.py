@@ -102,6 +102,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
 class Option:
     """One option of a subcommand, declared once: its flag, help text and
     ``argparse`` settings. The help text
@@ -292,10 +302,37 @@ def _lift(args: argparse.Namespace) -> None:
             lifter = Lifter.from_checkpoint(args.checkpoint, **options)
     except ImportError as error:  # --backend onnxruntime without onnxruntime
         raise OSError(str(error)) from None
+    if args.bvh:
+        from pyg_weightshare.outputs import check_output
+
+        check_output(args.bvh, [args.input], args.force)
     videos = lifter.lift_file(args.input, args.layout, args.image_size)
+    bodies = {}
+    if args.fit or args.bvh:
+        from pyg_weightshare.lifting.fit import fit_skeleton
+
+        for name, video in videos.items():
+            bodies[name] = fit_skeleton(
+                video.poses, video.keypoints, video.image_size,
+                args.focal_length, args.fps, args.smoothing,
+            )  # fmt: skip
+    if args.fit:
+        videos = {
+            name: video._replace(poses=bodies[name].joints)
+            for name, video in videos.items()
+        }
     out = save_lifted(args.out, videos, lifter)
     frames = sum(len(video.poses) for video in videos.values())
     print(f"Lifted {frames} frames of {len(videos)} video(s) to {out}")
+    if args.bvh:
+        from pyg_weightshare.lifting.bvh import write_bvh
+
+        bvh = Path(args.bvh)
+        for name, body in bodies.items():
+            safe = re.sub(r"[^\w.-]+", "_", name)
+            path = bvh if len(bodies) == 1 else bvh.with_stem(f"{bvh.stem}_{safe}")
+            write_bvh(path, body, args.fps, [args.input], args.force)
+            print(f"Wrote {path}")
     if args.plot:
         from pyg_weightshare.lifting.animation import animate_lift
 
@@ -467,6 +504,29 @@ COMMANDS = {
                    type=float, default=0.1),
             Option("--plot", "also write an animated GIF per video",
                    shown_default="no", action="store_true"),
+            Option("--fit",
+                   "write the poses of a kinematic body fitted to the lift: "
+                   "constant bones, hinge knees and elbows, smoothed, reprojected "
+                   "onto the 2D",
+                   shown_default="the raw lift", action="store_true"),
+            Option("--bvh",
+                   "also write the fitted body's animation, on its trajectory, "
+                   "as BVH; one file per video, named OUT_<video>.bvh when there "
+                   "are several",
+                   shown_default="none", metavar="OUT.bvh"),
+            Option("--fps", "frame rate of the videos, for smoothing and BVH",
+                   type=_positive_float, default=50.0),
+            Option("--focal-length",
+                   "the camera's focal length in pixels, for the trajectory and "
+                   "the reprojection",
+                   shown_default="the image's larger side, a 53 degree field "
+                   "of view", type=_positive_float, metavar="PIXELS"),
+            Option("--smoothing",
+                   "with --fit or --bvh: motion faster than this is treated as "
+                   "jitter; raise it for fast motion, 0 turns smoothing off",
+                   type=float, default=4.0, metavar="HZ"),
+            Option("--force", "replace existing output files",
+                   shown_default="stop with an error", action="store_true"),
             Option("--compile",
                    "run the network compiled: Inductor on a CPU, a CUDA graph "
                    "on a GPU",
