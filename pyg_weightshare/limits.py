@@ -14,6 +14,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from pyg_weightshare.choices import ADJACENCIES, INITS, SCHEME_NAMES
+
 MAX_HIDDEN_CHANNELS = 8192
 """The widest hidden layer (the paper's widest is 512)."""
 
@@ -27,11 +29,8 @@ r"""The most parameters a network may have by :func:`parameter_bound`
 
 def _fields() -> dict[str, tuple[str, Any]]:
     """Each architecture field: its kind and accepted values or range."""
-    # The configuration module holds the names and imports this one.
-    from pyg_weightshare.training.config import ADJACENCIES, INITS, SCHEMES
-
     return {
-        "scheme": ("choice", SCHEMES),
+        "scheme": ("choice", SCHEME_NAMES),
         "decouple": ("bool", None),
         "hidden_channels": ("int", (1, MAX_HIDDEN_CHANNELS)),
         "num_blocks": ("int", (0, MAX_NUM_BLOCKS)),

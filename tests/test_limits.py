@@ -4,16 +4,17 @@ import pytest
 import torch
 
 from pyg_weightshare import PoseGCN, h36m_skeleton
+from pyg_weightshare.choices import SCHEME_NAMES
 from pyg_weightshare.limits import (
     MAX_PARAMETERS,
     check_architecture,
     check_finite_weights,
     parameter_bound,
 )
-from pyg_weightshare.training.config import SCHEMES, InvalidSetting, TrainConfig
+from pyg_weightshare.training.config import InvalidSetting, TrainConfig
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("scheme", SCHEME_NAMES)
 @pytest.mark.parametrize("non_local", [False, True])
 def test_the_bound_is_an_upper_bound(scheme, non_local):
     model = PoseGCN(h36m_skeleton(17), scheme, hidden_channels=24, num_blocks=2,
