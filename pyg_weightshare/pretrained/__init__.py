@@ -21,7 +21,6 @@ import os
 
 import torch
 
-from pyg_weightshare.limits import check_architecture, check_finite_weights
 from pyg_weightshare.metrics import mpjpe, p_mpjpe
 from pyg_weightshare.nn import PoseGCN
 from pyg_weightshare.nn.models.serialization import PRETRAINED as CHECKPOINT
