@@ -27,6 +27,10 @@ from pyg_weightshare.training.config import (
     TrainConfig,
 )
 
+# The keypoint layouts of lift (pyg_weightshare.lifting.LAYOUTS), named here
+# so that building the parser imports no numpy or torch.
+LAYOUT_NAMES = ("h36m", "coco", "openpose", "mediapipe")
+
 # More threads than this rarely help the small matrix products of a lifting
 # network, and every one beyond the free cores costs far more than it gains.
 MAX_DEFAULT_THREADS = 4
@@ -228,49 +232,76 @@ def _ablation(args: argparse.Namespace) -> None:
     )
 
 
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    """:obj:`"1 frame"`, :obj:`"2 frames"`."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def _lift(args: argparse.Namespace) -> None:
-    import re
+    from pyg_weightshare.lifting import Lifter, model_layout, read_keypoints
+    from pyg_weightshare.lifting.lifter import lifted_path, save_lifted
+    from pyg_weightshare.outputs import check_output
 
-    from pyg_weightshare.lifting import Lifter, save_lifted
-
+    prefix = "pyg-weightshare lift"
+    people = read_keypoints(
+        args.input, args.layout, args.image_size, args.group, args.image_info
+    )
+    out_format = args.format or ("json" if args.out.endswith(".json") else "npz")
+    out = check_output(lifted_path(args.out, out_format), people.sources, args.force)
     options = {"min_confidence": args.min_confidence, "device": args.device}
     if args.checkpoint is None:
-        lifter = Lifter.pretrained(**options)
-        print("Lifting with the bundled model (see --checkpoint)")
+        layout = model_layout(next(iter(people.videos.values())).layout)
+        lifter = Lifter.pretrained(layout, **options)
+        print(f"{prefix}: lifting with {lifter.source} (see --checkpoint)")
     else:
         lifter = Lifter.from_checkpoint(args.checkpoint, **options)
-    videos = lifter.lift_file(args.input, args.layout, args.image_size)
-    out = save_lifted(args.out, videos, lifter)
-    frames = sum(len(video.poses) for video in videos.values())
-    print(f"Lifted {frames} frames of {len(videos)} video(s) to {out}")
+    for note in people.notes:
+        print(f"{prefix}: {args.input}: {note}")
+    lifted = lifter.lift_people(people)
+    for name, reason in lifted.failures.items():
+        print(f"{prefix}: warning: {args.input}: {name}: {reason}", file=sys.stderr)
+    if not lifted.videos:
+        raise ValueError(
+            f"{args.input}: nothing lifted: none of its "
+            f"{_count(len(people.videos), 'person', 'people')} could be"
+        )
+    save_lifted(out, lifted, lifter, args.input, out_format, args.force)
+    frames = sum(len(video.poses) for video in lifted.videos.values())
+    people_text = _count(len(lifted.videos), "person", "people")
+    if lifted.failures:
+        people_text += f" ({len(lifted.failures)} not lifted: see the warnings)"
+    print(f"Lifted {_count(frames, 'frame')} of {people_text} to {out}")
     if args.plot:
-        from pyg_weightshare.lifting.animation import animate_lift
+        from pyg_weightshare.lifting.animation import plot_lifted
 
-        for name, video in videos.items():
-            safe = re.sub(r"[^\w.-]+", "_", name)
-            gif = animate_lift(
-                video.keypoints,
-                video.poses,
-                lifter.skeleton,
-                out.with_name(f"{out.stem}_{safe}.gif"),
-                video.image_size,
-            )
-            print(f"Wrote {gif}")
+        for path in plot_lifted(
+            lifted, lifter.skeleton, out, args.image, args.video_frames, args.force
+        ):
+            print(f"Wrote {path}")
 
 
 def _export(args: argparse.Namespace) -> None:
     from pyg_weightshare.lifting import Lifter
     from pyg_weightshare.lifting.onnx import export_onnx, onnx_max_difference
+    from pyg_weightshare.outputs import atomic_output
 
-    model = Lifter.from_checkpoint(args.checkpoint).model
+    if args.checkpoint is None:
+        lifter = Lifter.pretrained(args.layout)
+        print(f"pyg-weightshare export: exporting {lifter.source} (see --checkpoint)")
+    else:
+        lifter = Lifter.from_checkpoint(args.checkpoint)
+    model = lifter.model
+    inputs = () if args.checkpoint is None else (args.checkpoint,)
     try:
-        path = export_onnx(model, args.out)
-        difference = onnx_max_difference(model, path)
+        with atomic_output(args.out, inputs, args.force) as temporary:
+            export_onnx(model, temporary)
+            difference = onnx_max_difference(model, temporary)
     except ImportError as error:  # one line, like every expected error
         raise OSError(str(error)) from None
+    joints, channels = model.num_joints, model.in_channels
     print(
-        f"Wrote {path}: input 'keypoints' [batch, {model.num_joints}, 2], output "
-        f"'poses' [batch, {model.num_joints}, 3]; onnxruntime vs PyTorch, max "
+        f"Wrote {args.out}: input 'keypoints' [batch, {joints}, {channels}], output "
+        f"'poses' [batch, {joints}, 3]; onnxruntime vs PyTorch, max "
         f"difference {difference:.1e} on 256 poses"
     )
 
@@ -382,20 +413,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     lift = command("lift", "3D poses from a file of 2D keypoints")
     lift.add_argument(
-        "--checkpoint",
-        help="a best.pt or last.pt of a run (default: the bundled model, "
-        "pre-aggregation at 64 channels trained on the synthetic data)",
-    )
-    lift.add_argument(
         "--input",
         required=True,
-        help="VideoPose3D custom 2D .npz, COCO keypoint results .json, or .npy "
-        "[frames, keypoints, 2 or 3]",
+        help="COCO annotations or results .json, OpenPose *_keypoints.json "
+        "(a directory, a glob pattern or a file), MediaPipe Pose .json, "
+        "VideoPose3D custom 2D .npz, or .npy [frames, keypoints, 2 or 3]",
     )
-    lift.add_argument("--out", required=True, help=".npz of 3D poses to write")
+    lift.add_argument(
+        "--out",
+        required=True,
+        help="file of 3D poses to write: .npz (read with np.load) or .json",
+    )
+    lift.add_argument(
+        "--format",
+        choices=("npz", "json"),
+        help="output format (default: json for an --out ending in .json, else npz)",
+    )
+    lift.add_argument(
+        "--checkpoint",
+        help="a best.pt or last.pt of a run (default: the bundled model for the "
+        "input's layout)",
+    )
     lift.add_argument(
         "--layout",
-        choices=("h36m", "coco"),
+        choices=tuple(LAYOUT_NAMES),
         help="keypoint layout of the input (default: what the file says)",
     )
     lift.add_argument(
@@ -403,30 +444,64 @@ def build_parser() -> argparse.ArgumentParser:
         nargs=2,
         type=_positive_int,
         metavar=("W", "H"),
-        help="image size in pixels (default: the .npz metadata)",
+        help="image size in pixels (default: what the file says; needed by "
+        "models that normalise by the image)",
+    )
+    lift.add_argument(
+        "--image-info",
+        metavar="FILE",
+        help="COCO file whose 'images' give the image sizes of COCO results "
+        "(default: none)",
+    )
+    lift.add_argument(
+        "--group",
+        choices=("person", "video"),
+        help="person: each detection (or track_id) is its own video; video: the "
+        "images are the frames of one video and people are followed across them "
+        "(default: person for COCO annotations, video otherwise)",
     )
     lift.add_argument(
         "--min-confidence",
         type=float,
         default=0.1,
-        help="keypoints less confident are filled in over time (default: 0.1)",
+        help="keypoints less confident are missing; confidence 0 always is "
+        "(default: 0.1)",
     )
     lift.add_argument(
         "--plot",
         action="store_true",
-        help="also write an animated GIF per video (default: no)",
+        help="also draw each person: PNG for one frame, MP4 (with ffmpeg) or GIF "
+        "for a video (default: no)",
     )
+    lift.add_argument(
+        "--image", metavar="FILE", help="image drawn under the 2D keypoints of --plot"
+    )
+    lift.add_argument(
+        "--video-frames",
+        metavar="DIR",
+        help="directory of the frames' images, named by frame id, drawn under the "
+        "2D keypoints of --plot",
+    )
+    _add_force_argument(lift)
     lift.add_argument(
         "--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)"
     )
     add_runtime_arguments(lift)
     lift.set_defaults(run=_lift)
 
-    export = command("export", "ONNX graph of a checkpoint")
+    export = command("export", "ONNX graph of a lifting model")
     export.add_argument(
-        "--checkpoint", required=True, help="a best.pt or last.pt of a run"
+        "--checkpoint",
+        help="a best.pt or last.pt of a run (default: the bundled model)",
+    )
+    export.add_argument(
+        "--layout",
+        choices=("h36m", "coco"),
+        default="h36m",
+        help="the keypoints the bundled model is for (default: h36m)",
     )
     export.add_argument("--out", required=True, help=".onnx file to write")
+    _add_force_argument(export)
     export.set_defaults(run=_export)
     return parser
 
@@ -439,6 +514,14 @@ def _add_checkpoint_arguments(parser: argparse.ArgumentParser) -> None:
         "--data-dir",
         help="directory of the VideoPose3D .npz files (default: the data the "
         "checkpoint was trained on)",
+    )
+
+
+def _add_force_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace existing output files (never an input) (default: no)",
     )
 
 

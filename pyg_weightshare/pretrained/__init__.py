@@ -30,10 +30,16 @@ from pyg_weightshare.skeleton import h36m_skeleton
 CHECKPOINT = "pose_gcn_pre_agg_64.pt"
 """The file name of the bundled checkpoint inside this package."""
 
+#: The bundled checkpoint for the keypoints of each input layout.
+CHECKPOINTS = {"h36m": CHECKPOINT, "coco": CHECKPOINT}
 
-def checkpoint_path() -> Path:
-    """The path of the bundled checkpoint file."""
-    return Path(str(resources.files(__package__).joinpath(CHECKPOINT)))
+
+def checkpoint_path(layout: str = "h36m") -> Path:
+    """The path of the bundled checkpoint file for :obj:`layout` (a key of
+    :obj:`CHECKPOINTS`)."""
+    if layout not in CHECKPOINTS:
+        raise ValueError(f"No bundled model for the {layout!r} layout")
+    return Path(str(resources.files(__package__).joinpath(CHECKPOINTS[layout])))
 
 
 def load_checkpoint(path: str | os.PathLike | None = None) -> dict:
@@ -54,7 +60,9 @@ def load_checkpoint(path: str | os.PathLike | None = None) -> dict:
     return checkpoint
 
 
-def load_pretrained(path: str | os.PathLike | None = None) -> PoseGCN:
+def load_pretrained(
+    path: str | os.PathLike | None = None, layout: str = "h36m"
+) -> PoseGCN:
     r"""The bundled pretrained lifter, in evaluation mode on the CPU.
 
     A decoupled pre-aggregation :class:`~pyg_weightshare.PoseGCN` with 64
@@ -65,6 +73,9 @@ def load_pretrained(path: str | os.PathLike | None = None) -> PoseGCN:
     Args:
         path (str or os.PathLike, optional): Another checkpoint in the same
             format. (default: :obj:`None`, the bundled one)
+        layout (str, optional): The layout of the keypoints to lift, which
+            picks the bundled model (:obj:`CHECKPOINTS`).
+            (default: :obj:`"h36m"`)
 
     Returns:
         PoseGCN: The model.
@@ -74,6 +85,7 @@ def load_pretrained(path: str | os.PathLike | None = None) -> PoseGCN:
         >>> model(torch.zeros(8, 16, 2)).shape
         torch.Size([8, 16, 3])
     """
+    path = Path(path) if path is not None else checkpoint_path(layout)
     checkpoint = load_checkpoint(path)
     model = PoseGCN(
         h36m_skeleton(checkpoint["num_joints"]), **checkpoint["model_kwargs"]
@@ -81,9 +93,7 @@ def load_pretrained(path: str | os.PathLike | None = None) -> PoseGCN:
     try:
         model.load_state_dict(checkpoint["state_dict"])
     except (RuntimeError, ValueError) as error:
-        raise ValueError(
-            f"{path or checkpoint_path()} does not fit its own model: {error}"
-        ) from None
+        raise ValueError(f"{path} does not fit its own model: {error}") from None
     return model.eval()
 
 
@@ -102,6 +112,7 @@ def reference_errors(model: torch.nn.Module, reference: dict) -> dict[str, float
 
 __all__ = [
     "CHECKPOINT",
+    "CHECKPOINTS",
     "checkpoint_path",
     "load_checkpoint",
     "load_pretrained",
