@@ -474,13 +474,15 @@ def build_parser() -> argparse.ArgumentParser:
         "for a video (default: no)",
     )
     lift.add_argument(
-        "--image", metavar="FILE", help="image drawn under the 2D keypoints of --plot"
+        "--image",
+        metavar="FILE",
+        help="image drawn under the 2D keypoints of --plot (default: none)",
     )
     lift.add_argument(
         "--video-frames",
         metavar="DIR",
         help="directory of the frames' images, named by frame id, drawn under the "
-        "2D keypoints of --plot",
+        "2D keypoints of --plot (default: none)",
     )
     _add_force_argument(lift)
     lift.add_argument(

@@ -301,9 +301,9 @@ class Lifter:
                 f"{where}the image size must be a positive (width, height), got "
                 f"{tuple(size)}"
             )
+        joints = self.model_joints(video.keypoints, video.layout, where)
         if size is not None:
             _check_in_image(video, self.min_confidence, where)
-        joints = self.model_joints(video.keypoints, video.layout, where)
         seen = ~np.isnan(joints).any(axis=-1)
         pixels = joints
         if not self.predicts_missing:
@@ -352,7 +352,9 @@ class Lifter:
 
 def _check_in_image(video: Keypoints2D, min_confidence: float, where: str) -> None:
     keypoints = video.keypoints
-    confidence = keypoints[..., 2] if keypoints.shape[-1] == 3 else 1.0
+    confidence = np.ones(keypoints.shape[:2])
+    if keypoints.shape[-1] == 3:
+        confidence = keypoints[..., 2]
     points = missing_to_nan(keypoints[..., :2], confidence, min_confidence)
     size = np.asarray(video.image_size, dtype=np.float64)
     with np.errstate(invalid="ignore"):

@@ -272,7 +272,8 @@ def natural_order(frame_ids, where: str) -> list[str]:
         ValueError: Two different ids have the same place (``"7"`` and
             ``"07"``), so the order of the frames is not clear.
     """
-    ids = sorted({str(frame_id) for frame_id in frame_ids}, key=natural_key)
+    ids = sorted({str(frame_id) for frame_id in frame_ids})
+    ids.sort(key=natural_key)
     for first, second in itertools.pairwise(ids):
         if natural_key(first) == natural_key(second):
             raise ValueError(
