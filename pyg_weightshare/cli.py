@@ -265,6 +265,11 @@ def _lift(args: argparse.Namespace) -> None:
             f"{args.input}: nothing lifted: none of its "
             f"{_count(len(people.videos), 'person', 'people')} could be"
         )
+    if args.plot:
+        from pyg_weightshare.lifting.animation import picture_paths
+
+        for path in picture_paths(lifted, out).values():
+            check_output(path, people.sources, args.force)
     save_lifted(out, lifted, lifter, args.input, out_format, args.force)
     frames = sum(len(video.poses) for video in lifted.videos.values())
     people_text = _count(len(lifted.videos), "person", "people")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pyg_weightshare.lifting.readers import natural_key
 from pyg_weightshare.outputs import atomic_output
 from pyg_weightshare.skeleton import Skeleton
 from pyg_weightshare.training.visualize import bone_colors
@@ -195,7 +196,8 @@ def plot_lifted(
             keypoints of every frame. (default: :obj:`None`)
         video_frames (str or os.PathLike, optional): A directory of the
             frames' images, each named by its frame id (``<id>.png`` or
-            ``.jpg``); frames without an image have none.
+            ``.jpg``; numbers compare as numbers, so ``000785.jpg`` is frame
+            ``785``); frames without an image have none.
             (default: :obj:`None`)
         force (bool, optional): Replace existing pictures.
             (default: :obj:`False`)
@@ -211,12 +213,35 @@ def plot_lifted(
         if not directory.is_dir():
             raise FileNotFoundError(f"No directory of video frames at {directory}")
         images = {
-            file.stem: file
+            natural_key(file.stem): file
             for file in sorted(directory.iterdir())
             if file.suffix.lower() in _IMAGE_SUFFIXES
         }
     inputs = [*lifted.sources, *([image] if image is not None else [])]
-    written, used = [], set()
+    written = []
+    for name, path in picture_paths(lifted, out).items():
+        video = lifted.videos[name]
+        backgrounds = [
+            images.get(natural_key(frame), still) for frame in video.frame_ids
+        ]
+        written.append(
+            draw_lifted(video, skeleton, path, name, backgrounds, inputs, force)
+        )
+    return written
+
+
+def picture_paths(lifted, out: str | os.PathLike) -> dict[str, Path]:
+    """The picture :func:`plot_lifted` writes for each person: beside
+    :obj:`out`, ``<out stem>_<person><suffix>``, with the person's name made
+    safe for a file name and ``-2``, ``-3``, ... added where two names would
+    give the same file.
+
+    Args:
+        lifted (LiftedFile): The lifted people.
+        out (str or os.PathLike): The file of 3D poses.
+    """
+    out = Path(out)
+    paths, used = {}, set()
     for name, video in lifted.videos.items():
         safe = re.sub(r"[^\w.-]+", "_", name)
         stem = f"{out.stem}_{safe}"
@@ -225,12 +250,8 @@ def plot_lifted(
             copy += 1
             candidate = f"{stem}-{copy}"
         used.add(candidate)
-        backgrounds = [images.get(frame, still) for frame in video.frame_ids]
-        path = out.with_name(candidate + picture_suffix(len(video.poses)))
-        written.append(
-            draw_lifted(video, skeleton, path, name, backgrounds, inputs, force)
-        )
-    return written
+        paths[name] = out.with_name(candidate + picture_suffix(len(video.poses)))
+    return paths
 
 
 def _read_image(path: Path) -> np.ndarray:

@@ -118,7 +118,8 @@ def read_keypoints(
     * :obj:`.json` with ``images`` and ``annotations``: COCO keypoint
       annotations. Image sizes come from ``images``; by default each
       annotation with a labelled keypoint is one person in one image (a
-      one-frame video named ``"<image file>#<annotation id>"``), or, when
+      one-frame video named ``"<image file>#<annotation id>"``, its frame
+      id the image's file name without suffix), or, when
       the annotations have a ``track_id`` (PoseTrack), each track is a video
       over its images (``"track<id>"``).
     * :obj:`.json` list of ``{"image_id", "category_id", "keypoints": [x,
@@ -583,7 +584,7 @@ def _read_coco_annotations(path, data, layout, image_size, group) -> KeypointFil
         track = annotation.get("track_id")
         detections.append(
             _Detection(
-                image,
+                name,
                 keypoints,
                 image_size or size,
                 f"{name}#{label}",

@@ -395,7 +395,7 @@ def test_lift_command_lifts_every_person_it_can(tmp_path, checkpoint, capsys):
         assert saved["videos"].tolist() == ["000000000000#10"]
         assert saved["poses_0"].shape == (1, saved["joint_names"].size, 3)
         assert saved["poses_0"].dtype == np.float32
-        assert saved["frames_0"].tolist() == ["0"]
+        assert saved["frames_0"].tolist() == ["000000000000"]
         assert saved["image_sizes"].tolist() == [[640, 480]]
         assert saved["failures"].tolist() == [
             "000000000001#11: joint 'LWrist' is never seen"

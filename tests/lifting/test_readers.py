@@ -100,7 +100,7 @@ def test_coco_annotations_one_video_per_person_with_the_image_size(tmp_path):
         "000000000007#2",
     ]
     video = people.videos["000000000007#2"]
-    assert video.image_size == (640, 480) and video.frame_ids == ("7",)
+    assert video.image_size == (640, 480) and video.frame_ids == ("000000000007",)
     assert np.array_equal(video.keypoints[0], person(300, 10))
     assert people.videos["000000000003#5"].image_size == (800, 600)
     assert people.notes == ("1 annotation(s) without a labelled keypoint left out",)
@@ -120,7 +120,7 @@ def test_coco_annotations_with_track_ids_are_videos(tmp_path):
     )  # fmt: skip
     videos = read_keypoints(path).videos
     assert list(videos) == ["track0", "track4"]  # in order of appearance
-    assert videos["track4"].frame_ids == ("2", "10")
+    assert videos["track4"].frame_ids == ("frame_2", "frame_10")
     assert np.array_equal(videos["track4"].keypoints[1], person(0, 0))
 
 
