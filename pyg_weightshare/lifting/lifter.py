@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 from pathlib import Path
 from typing import NamedTuple
 
@@ -69,7 +70,7 @@ class LiftedFile(NamedTuple):
 
     videos: dict[str, LiftedVideo]
     failures: dict[str, str]
-    sources: tuple[Path, ...]
+    sources: tuple[pathlib.Path, ...]
     notes: tuple[str, ...]
 
 

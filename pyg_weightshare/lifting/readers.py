@@ -59,6 +59,7 @@ MAX_TRACK_DISTANCE = 0.5
 #: How many frames a person may be missing and still be followed.
 MAX_TRACK_GAP = 30
 
+#: The ways of cutting a file into people (see the module).
 GROUPS = ("person", "video")
 
 _COCO_PERSON = 1
@@ -730,8 +731,11 @@ def _read_mediapipe(path, data, layout, image_size, group) -> KeypointFile:
 
 __all__ = [
     "GROUPS",
+    "MAX_FRAME_FILES",
     "MAX_JSON_BYTES",
     "MAX_JSON_DEPTH",
+    "MAX_TRACK_DISTANCE",
+    "MAX_TRACK_GAP",
     "KeypointFile",
     "Keypoints2D",
     "json_depth",

@@ -452,3 +452,13 @@ def test_example_script(tmp_path, monkeypatch, capsys):
     runpy.run_path(str(example), run_name="__main__")
     assert "clip: 1 frame(s) of" in capsys.readouterr().out
     assert (tmp_path / "clip_3d_clip.png").is_file()
+
+
+def test_the_bundled_model_for_each_layout():
+    from pyg_weightshare.pretrained import CHECKPOINTS, load_pretrained
+
+    assert set(CHECKPOINTS) == {"h36m", "coco"}
+    lifter = Lifter.pretrained(layout="coco")
+    assert lifter.source == f"the bundled model {CHECKPOINTS['coco']}"
+    with pytest.raises(ValueError, match="No bundled model for the 'openpose' layout"):
+        load_pretrained(layout="openpose")
