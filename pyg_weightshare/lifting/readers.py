@@ -313,9 +313,9 @@ def track_people(
         its :obj:`(frame, detection)` indices.
 
     Example:
-        >>> a, b = np.zeros((3, 2)), np.full((3, 2), 100.0)
-        >>> a[1] = b[1] + 10  # each person has some extent
-        >>> track_people([[a, b], [b + 1, a + 1]])
+        >>> a = np.array([[0.0, 0.0], [10.0, 20.0], [5.0, 40.0]])
+        >>> b = a + 100  # another person
+        >>> track_people([[a, b], [b + 1, a + 1]])  # the detector swaps them
         [[(0, 0), (1, 1)], [(0, 1), (1, 0)]]
     """
     tracks: list[list[tuple[int, int]]] = []
