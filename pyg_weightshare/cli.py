@@ -243,6 +243,8 @@ def _lift(args: argparse.Namespace) -> None:
     from pyg_weightshare.outputs import check_output
 
     prefix = "pyg-weightshare lift"
+    if args.plot:
+        _check_plot_arguments(args)
     people = read_keypoints(
         args.input, args.layout, args.image_size, args.group, args.image_info
     )
@@ -257,7 +259,7 @@ def _lift(args: argparse.Namespace) -> None:
         lifter = Lifter.from_checkpoint(args.checkpoint, **options)
     for note in people.notes:
         print(f"{prefix}: {args.input}: {note}")
-    lifted = lifter.lift_people(people)
+    lifted = lifter.lift_people(people, progress=True)
     for name, reason in lifted.failures.items():
         print(f"{prefix}: warning: {args.input}: {name}: {reason}", file=sys.stderr)
     if not lifted.videos:
@@ -283,6 +285,21 @@ def _lift(args: argparse.Namespace) -> None:
             lifted, lifter.skeleton, out, args.image, args.video_frames, args.force
         ):
             print(f"Wrote {path}")
+
+
+def _check_plot_arguments(args: argparse.Namespace) -> None:
+    """Refuses --plot without matplotlib, or with a missing --image or
+    --video-frames, before anything is written."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise OSError(
+            "--plot needs matplotlib: pip install 'pyg-weightshare[examples]'"
+        ) from None
+    if args.image is not None and not Path(args.image).is_file():
+        raise FileNotFoundError(f"No image at {args.image} (--image)")
+    if args.video_frames is not None and not Path(args.video_frames).is_dir():
+        raise FileNotFoundError(f"No directory at {args.video_frames} (--video-frames)")
 
 
 def _export(args: argparse.Namespace) -> None:

@@ -332,9 +332,16 @@ class Lifter:
             read_keypoints(path, layout, image_size, group, image_info)
         )
 
-    def lift_people(self, people) -> LiftedFile:
+    def lift_people(self, people, progress: bool = False) -> LiftedFile:
         """Lifts every person of a
-        :class:`~pyg_weightshare.lifting.readers.KeypointFile`."""
+        :class:`~pyg_weightshare.lifting.readers.KeypointFile`.
+
+        Args:
+            people (KeypointFile): What
+                :func:`~pyg_weightshare.lifting.read_keypoints` returns.
+            progress (bool, optional): Show a progress bar on a terminal,
+                where tqdm is installed. (default: :obj:`False`)
+        """
         sizes = [video.image_size for video in people.videos.values()]
         if not self.predicts_missing and all(size is None for size in sizes):
             where = ", ".join(str(source) for source in people.sources[:1])
@@ -343,12 +350,23 @@ class Lifter:
                 "(image_size=(width, height))"
             )
         videos, failures = {}, {}
-        for name, video in people.videos.items():
+        for name, video in _progress(people.videos.items(), progress):
             try:
                 videos[name] = self.lift_video(video)
             except ValueError as error:
                 failures[name] = str(error)
         return LiftedFile(videos, failures, people.sources, people.notes)
+
+
+def _progress(items, enabled: bool):
+    if not enabled:
+        return items
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return items
+    # disable=None: shown on a terminal only.
+    return tqdm(items, "lift", unit="person", disable=None, leave=False)
 
 
 def _check_in_image(video: Keypoints2D, min_confidence: float, where: str) -> None:
