@@ -45,10 +45,11 @@ def draw_lifted(
     max_frames: int = 250,
 ) -> Path:
     r"""Draws one lifted person: the 2D joints the model saw (on the image
-    when given), and the 3D pose seen from the camera (front) and from its
-    right (side), on fixed axes. Bones are coloured by side (left blue,
-    right red); joints seen in the input are filled dots, joints that were
-    missing and filled in or predicted are hollow, with dashed bones.
+    when given, around the person), and the 3D pose seen from the camera
+    (front) and from its right (side), on fixed axes. Bones are coloured
+    by side (left blue, right red); joints seen in the input are filled
+    dots, joints that were missing and filled in or predicted are hollow,
+    with dashed bones.
 
     Args:
         video (LiftedVideo): The person.
@@ -93,12 +94,16 @@ def draw_lifted(
     figure = plt.figure(figsize=(WIDTH_PIXELS / _DPI, 5.4), dpi=_DPI)
     flat = figure.add_subplot(1, 3, 1)
     flat.set(aspect="equal", title="2D input (pixels)")
-    if video.image_size is not None:
-        width, height = video.image_size
-    else:
-        finite = keypoints[np.isfinite(keypoints).all(-1)]
-        width, height = (finite.max(axis=0) * 1.1).tolist() if len(finite) else (1, 1)
-    flat.set(xlim=(0, width), ylim=(height, 0))
+    # The 2D view is a square around the person in every frame, so that a
+    # person far smaller than the image stays readable.
+    finite = keypoints[np.isfinite(keypoints).all(-1)]
+    low, high = finite.min(axis=0), finite.max(axis=0)
+    center, half = (low + high) / 2, float((high - low).max()) * 0.65 + 1.0
+    flat.set(
+        xlim=(center[0] - half, center[0] + half),
+        ylim=(center[1] + half, center[1] - half),
+    )
+    width, height = video.image_size or (1, 1)
     picture = flat.imshow(np.zeros((1, 1, 3)), extent=(0, width, height, 0))
     picture.set_visible(False)
     views = []

@@ -79,3 +79,21 @@ def test_a_video_is_an_mp4_with_ffmpeg(tmp_path):
     lifted, skeleton = lifted_people(3)
     (path, _) = plot_lifted(lifted, skeleton, tmp_path / "poses.npz")
     assert path.suffix == ".mp4" and path.read_bytes()[4:8] == b"ftyp"
+
+
+def test_lift_plot_command(tmp_path, checkpoint, capsys):
+    from pyg_weightshare.cli import main
+
+    keypoints = np.random.default_rng(0).uniform(100, 500, (1, 17, 2))
+    np.save(tmp_path / "clip.npy", keypoints)
+    Image.new("RGB", (640, 480), (200, 0, 0)).save(tmp_path / "photo.jpg")
+    base = ["lift", "--checkpoint", str(checkpoint), "--input",
+            str(tmp_path / "clip.npy"), "--layout", "h36m", "--image-size", "640",
+            "480", "--out", str(tmp_path / "poses.npz"), "--plot"]  # fmt: skip
+    assert main([*base, "--video-frames", str(tmp_path / "none")]) == 2
+    assert "No directory at" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.npy", "photo.jpg"]
+    assert main([*base, "--image", str(tmp_path / "photo.jpg")]) == 0
+    assert f"Wrote {tmp_path / 'poses_clip.png'}" in capsys.readouterr().out
+    with Image.open(tmp_path / "poses_clip.png") as picture:
+        assert picture.size[0] >= 1280
