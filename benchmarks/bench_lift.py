@@ -23,7 +23,7 @@ import torch
 
 from pyg_weightshare import PoseGCN, h36m_skeleton
 from pyg_weightshare.lifting import Lifter
-from pyg_weightshare.training.evaluation import EVAL_BATCH_SIZE
+from pyg_weightshare.nn.models.inference import EVAL_BATCH_SIZE
 
 
 def _record_time(function, times: list[float]) -> None:

@@ -57,10 +57,10 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
-from pyg_weightshare import h36m_skeleton
+from pyg_weightshare import PoseGCN, h36m_skeleton
 from pyg_weightshare.datasets import ACTIONS, PoseSplit
 from pyg_weightshare.training.config import RECIPES, TrainConfig
-from pyg_weightshare.training.evaluation import build_model, evaluate
+from pyg_weightshare.training.evaluation import evaluate
 from pyg_weightshare.training.step import TrainingStep
 from pyg_weightshare.training.trainer import Trainer
 
@@ -383,7 +383,7 @@ def measure_published(
     dense_reference = _load("bench_convs").dense_reference
     config = _recipe_config(recipe, sizes, device)
     torch.manual_seed(0)
-    model = build_model(config, h36m_skeleton(16)).to(device)
+    model = PoseGCN(h36m_skeleton(16), **config.model_kwargs()).to(device)
     with torch.device(device):
         densify(model, h36m_skeleton(16).to_data().to(device), dense_reference)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -509,7 +509,7 @@ def _add_speedups(result: dict) -> None:
 def evaluation_throughput(device: torch.device, sizes: Sizes) -> dict:
     _reset(device)
     config = _recipe_config("benchmark", sizes, device)
-    model = build_model(config, h36m_skeleton(16)).to(device)
+    model = PoseGCN(h36m_skeleton(16), **config.model_kwargs()).to(device)
     split = _random_split(sizes.eval_poses, torch.device("cpu"), seed=1)
     evaluate(model, split[:256], device)  # first calls initialise the libraries
     _synchronize(device)

@@ -17,7 +17,8 @@ from pathlib import Path
 import torch
 
 from pyg_weightshare.datasets import Human36M
-from pyg_weightshare.training.trainer import evaluate, mean_pose_baseline, restore
+from pyg_weightshare.training.evaluation import evaluate, mean_pose_baseline
+from pyg_weightshare.training.factory import restore
 
 
 def main() -> None:

@@ -13,8 +13,8 @@ import numpy as np
 
 from pyg_weightshare.lifting.readers import natural_key
 from pyg_weightshare.outputs import atomic_output
+from pyg_weightshare.plotting import bone_colors
 from pyg_weightshare.skeleton import Skeleton
-from pyg_weightshare.training.visualize import bone_colors
 
 #: The width of every picture, in pixels.
 WIDTH_PIXELS = 1500

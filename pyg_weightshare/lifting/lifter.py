@@ -15,6 +15,7 @@ from torch import Tensor
 
 from pyg_weightshare.datasets.camera import normalize_screen_coordinates
 from pyg_weightshare.datasets.inputs import missing_to_nan, person_inputs
+from pyg_weightshare.devices import check_device
 from pyg_weightshare.lifting.keypoints import (
     coco_to_h36m,
     fill_missing,
@@ -22,8 +23,10 @@ from pyg_weightshare.lifting.keypoints import (
     to_coco,
 )
 from pyg_weightshare.lifting.readers import Keypoints2D, read_keypoints
+from pyg_weightshare.nn import PoseGCN
+from pyg_weightshare.nn.models.inference import predict
 from pyg_weightshare.outputs import atomic_output
-from pyg_weightshare.skeleton import H36M_JOINTS_17, Skeleton, h36m_skeleton
+from pyg_weightshare.skeleton import H36M_JOINTS_17, Skeleton
 
 #: How far beyond an edge of the image a seen keypoint may lie, as a
 #: fraction of the image's width or height; further out, the image size or
@@ -103,7 +106,7 @@ class Lifter:
             (default: :obj:`"cpu"`)
 
     Example:
-        >>> from pyg_weightshare import PoseGCN
+        >>> from pyg_weightshare import h36m_skeleton
         >>> model = PoseGCN(h36m_skeleton(16), in_channels=3, root_relative=True)
         >>> keypoints = np.random.default_rng(0).uniform(0, 640, (5, 17, 2))
         >>> keypoints[:, 9] = np.nan  # the left wrist is never seen
@@ -117,7 +120,7 @@ class Lifter:
         min_confidence: float = 0.1,
         device: str | torch.device = "cpu",
     ) -> None:
-        self.device = torch.device(device)
+        self.device = check_device(device)
         self.model = model.to(self.device).eval()
         self.skeleton: Skeleton = model.skeleton
         self.min_confidence = min_confidence
@@ -145,26 +148,17 @@ class Lifter:
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, **kwargs) -> Lifter:
-        """The lifter of a checkpoint written by
-        :func:`~pyg_weightshare.training.train`.
+        """The lifter of a model file: a checkpoint written by
+        :func:`~pyg_weightshare.training.train` or a bundled model (see
+        :meth:`PoseGCN.from_checkpoint
+        <pyg_weightshare.PoseGCN.from_checkpoint>`).
 
         Args:
-            path (str or os.PathLike): The checkpoint (:obj:`best.pt` or
-                :obj:`last.pt` of a run directory).
+            path (str or os.PathLike): The file, e.g. :obj:`best.pt` or
+                :obj:`last.pt` of a run directory.
             **kwargs: Arguments of :class:`Lifter`.
         """
-        from pyg_weightshare.training.checkpoint import load_checkpoint
-        from pyg_weightshare.training.config import TrainConfig
-        from pyg_weightshare.training.evaluation import build_model
-
-        checkpoint = load_checkpoint(path)
-        try:
-            config = TrainConfig.from_dict(checkpoint["config"], str(path))
-            model = build_model(config, h36m_skeleton(config.num_joints))
-            model.load_state_dict(checkpoint["model"])
-        except (RuntimeError, TypeError, ValueError, AttributeError) as error:
-            raise ValueError(f"{path} does not hold a usable model: {error}") from None
-        lifter = cls(model, **kwargs)
+        lifter = cls(PoseGCN.from_checkpoint(path), **kwargs)
         lifter.source = str(path)
         return lifter
 
@@ -251,8 +245,6 @@ class Lifter:
     def predict(self, inputs: Tensor) -> Tensor:
         """The model's 3D poses :obj:`[N, J, 3]` for model inputs
         :obj:`[N, J, C]`, in batches, returned on the CPU."""
-        from pyg_weightshare.training.evaluation import predict
-
         return predict(self.model, inputs, self.device)
 
     def lift(

@@ -2,12 +2,12 @@ r"""The bundled pretrained lifter: a small :class:`~pyg_weightshare.PoseGCN`
 trained on the package's synthetic data, so 2D keypoints can be lifted to 3D
 without Human3.6M and without training.
 
-The checkpoint is a plain dictionary read with ``torch.load(...,
-weights_only=True)``, so loading it runs no code from the file:
+The file is a model file of the package
+(:class:`~pyg_weightshare.nn.models.serialization.Checkpoint`, read
+weights-only by
+:func:`~pyg_weightshare.nn.models.serialization.load_checkpoint`) whose
+free-form :obj:`metadata` holds:
 
-* ``"model_kwargs"``: the :class:`~pyg_weightshare.PoseGCN` keyword
-  arguments, and ``"num_joints"`` of its Human3.6M skeleton;
-* ``"state_dict"``: the weights;
 * ``"provenance"``: the exact training command, its wall time, the date, the
   data and the package version;
 * ``"reference"``: a fixed sample of synthetic test poses (2D inputs and 3D
@@ -18,46 +18,25 @@ weights_only=True)``, so loading it runs no code from the file:
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 import torch
 
 from pyg_weightshare.metrics import mpjpe, p_mpjpe
 from pyg_weightshare.nn import PoseGCN
-from pyg_weightshare.skeleton import h36m_skeleton
+from pyg_weightshare.nn.models.serialization import PRETRAINED as CHECKPOINT
+from pyg_weightshare.nn.models.serialization import pretrained_path
 
-CHECKPOINT = "pose_gcn_pre_agg_64.pt"
-"""The file name of the bundled checkpoint inside this package."""
-
-#: The bundled checkpoint for the keypoints of each input layout.
+#: The bundled model file for the keypoints of each input layout.
 CHECKPOINTS = {"h36m": CHECKPOINT, "coco": CHECKPOINT}
 
 
 def checkpoint_path(layout: str = "h36m") -> Path:
-    """The path of the bundled checkpoint file for :obj:`layout` (a key of
-    :obj:`CHECKPOINTS`)."""
+    """The path of the bundled model file for keypoints of :obj:`layout` (a
+    key of :obj:`CHECKPOINTS`)."""
     if layout not in CHECKPOINTS:
         raise ValueError(f"No bundled model for the {layout!r} layout")
-    return Path(str(resources.files(__package__).joinpath(CHECKPOINTS[layout])))
-
-
-def load_checkpoint(path: str | os.PathLike | None = None) -> dict:
-    """The bundled checkpoint (or one in its format at :obj:`path`) as a
-    dictionary, loaded weights-only.
-
-    Raises:
-        ValueError: The file is not such a checkpoint; the message names it.
-    """
-    path = Path(path) if path is not None else checkpoint_path()
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:
-        raise ValueError(f"{path} is not a readable checkpoint ({error})") from None
-    keys = {"model_kwargs", "num_joints", "state_dict", "provenance", "reference"}
-    if not isinstance(checkpoint, dict) or not keys <= checkpoint.keys():
-        raise ValueError(f"{path} is not a pyg-weightshare pretrained checkpoint")
-    return checkpoint
+    return pretrained_path().with_name(CHECKPOINTS[layout])
 
 
 def load_pretrained(
@@ -71,8 +50,8 @@ def load_pretrained(
     h / w]`), outputs root-relative 3D joints in metres in the camera frame.
 
     Args:
-        path (str or os.PathLike, optional): Another checkpoint in the same
-            format. (default: :obj:`None`, the bundled one)
+        path (str or os.PathLike, optional): Another model file.
+            (default: :obj:`None`, the bundled one)
         layout (str, optional): The layout of the keypoints to lift, which
             picks the bundled model (:obj:`CHECKPOINTS`).
             (default: :obj:`"h36m"`)
@@ -85,16 +64,9 @@ def load_pretrained(
         >>> model(torch.zeros(8, 16, 2)).shape
         torch.Size([8, 16, 3])
     """
-    path = Path(path) if path is not None else checkpoint_path(layout)
-    checkpoint = load_checkpoint(path)
-    model = PoseGCN(
-        h36m_skeleton(checkpoint["num_joints"]), **checkpoint["model_kwargs"]
+    return PoseGCN.from_checkpoint(
+        path if path is not None else checkpoint_path(layout)
     )
-    try:
-        model.load_state_dict(checkpoint["state_dict"])
-    except (RuntimeError, ValueError) as error:
-        raise ValueError(f"{path} does not fit its own model: {error}") from None
-    return model.eval()
 
 
 @torch.no_grad()
@@ -114,7 +86,6 @@ __all__ = [
     "CHECKPOINT",
     "CHECKPOINTS",
     "checkpoint_path",
-    "load_checkpoint",
     "load_pretrained",
     "reference_errors",
 ]

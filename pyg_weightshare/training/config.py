@@ -123,7 +123,9 @@ class InvalidSetting(ValueError):
 
 
 def _options(help: str, group: str, **options: Any) -> dict[str, Any]:
-    """Field metadata: the help text and argparse options of its CLI option."""
+    """Field metadata: the help text and argparse options of its CLI option,
+    and optionally :obj:`shown_default`, the default the help text shows
+    when it is not the field's value."""
     return {"help": help, "group": group, **options}
 
 
@@ -146,10 +148,10 @@ class TrainConfig:
     out: str = _setting("runs/pre_agg", "run directory", "run", metavar="DIR")
     data_dir: str | None = _setting(
         None,
-        "directory of the VideoPose3D .npz files (default: a synthetic "
-        "Human3.6M, generated once into the cache)",
+        "directory of the VideoPose3D .npz files",
         "data",
         metavar="DIR",
+        shown_default="a synthetic Human3.6M, generated once into the cache",
     )
     keypoints: str | None = _setting(
         None,
@@ -164,11 +166,11 @@ class TrainConfig:
     train_subjects: list[str] | None = field(
         default=None,
         metadata=_options(
-            "subjects to train on (default: Human3.6M's S1 S5 S6 S7 S8 without "
-            "the validation subjects)",
+            "subjects to train on",
             "data",
             nargs="+",
             metavar="SUBJECT",
+            shown_default="Human3.6M's S1 S5 S6 S7 S8 without the validation subjects",
         ),
     )
     val_subjects: list[str] = field(

@@ -19,8 +19,8 @@ from pyg_weightshare.lifting import (
     coco_to_h36m,
 )
 from pyg_weightshare.metrics import evaluate_by_action
+from pyg_weightshare.nn.models.serialization import load_checkpoint
 from pyg_weightshare.skeleton import H36M_JOINTS_17
-from pyg_weightshare.training.checkpoint import load_checkpoint
 from pyg_weightshare.training.evaluation import evaluate_checkpoint
 
 
@@ -64,9 +64,9 @@ def read_output(path):
 
 
 def test_lift_of_a_custom_file_is_what_evaluate_computes(
-    h36m_data, checkpoint, tmp_path, capsys
+    tiny_data, checkpoint, tmp_path, capsys
 ):
-    videos = s9_videos(h36m_data)
+    videos = s9_videos(tiny_data)
     write_custom(tmp_path / "data_2d_custom_s9.npz", videos)
     out = tmp_path / "lifted.npz"
     argv = ["lift", "--checkpoint", str(checkpoint), "--out", str(out),
@@ -80,9 +80,9 @@ def test_lift_of_a_custom_file_is_what_evaluate_computes(
     assert list(lifted) == list(videos)
     lifted = torch.from_numpy(np.concatenate(list(lifted.values())))
 
-    errors, config = evaluate_checkpoint(checkpoint, h36m_data, test_subjects=["S9"])
+    errors, config = evaluate_checkpoint(checkpoint, tiny_data, test_subjects=["S9"])
     test = Human36M(
-        h36m_data, num_joints=config.num_joints, train_subjects=[],
+        tiny_data, num_joints=config.num_joints, train_subjects=[],
         test_subjects=["S9"], splits=["test"],
     ).test  # fmt: skip
     lifter = Lifter.from_checkpoint(checkpoint)
@@ -110,8 +110,8 @@ def test_lift_of_a_custom_file_is_what_evaluate_computes(
     assert output["seen_0"].all() and output["frames_0"][-1] == str(len(first) - 1)
 
 
-def test_lift_of_a_npy_file_is_what_evaluate_computes(h36m_data, checkpoint, tmp_path):
-    (pixels, size) = next(iter(s9_videos(h36m_data).values()))
+def test_lift_of_a_npy_file_is_what_evaluate_computes(tiny_data, checkpoint, tmp_path):
+    (pixels, size) = next(iter(s9_videos(tiny_data).values()))
     np.save(tmp_path / "video.npy", pixels)
     out = tmp_path / "lifted"  # .npz is appended
     argv = ["lift", "--checkpoint", str(checkpoint), "--out", str(out),
@@ -121,7 +121,7 @@ def test_lift_of_a_npy_file_is_what_evaluate_computes(h36m_data, checkpoint, tmp
     lifted = read_output(tmp_path / "lifted.npz")["poses"]["video"]
     lifter = Lifter.from_checkpoint(checkpoint)
     test = Human36M(
-        h36m_data, num_joints=lifter.skeleton.num_joints, train_subjects=[],
+        tiny_data, num_joints=lifter.skeleton.num_joints, train_subjects=[],
         test_subjects=["S9"], splits=["test"],
     ).test  # fmt: skip
     expected = lifter.predict(test.inputs[: len(pixels)])
@@ -148,8 +148,8 @@ def coco_from_h36m(pixels_17: np.ndarray) -> np.ndarray:
     return coco
 
 
-def test_coco_json_lifts_like_its_array(h36m_data, checkpoint, tmp_path):
-    _, (pixels, size) = next(iter(s9_videos(h36m_data).items()))
+def test_coco_json_lifts_like_its_array(tiny_data, checkpoint, tmp_path):
+    _, (pixels, size) = next(iter(s9_videos(tiny_data).items()))
     coco = coco_from_h36m(pixels)
     # Frame 3 is missed by the detector; another person is in frame 5.
     coco[3, :, 2] = 0.0
@@ -235,8 +235,8 @@ def test_joint_never_seen_and_no_image_size():
 
 def test_from_checkpoint_rejects_a_foreign_model(tmp_path, checkpoint):
     state = load_checkpoint(checkpoint)
-    state["config"]["hidden"] = 32
-    torch.save(state, tmp_path / "other.pt")
+    state.architecture["hidden_channels"] = 32
+    torch.save(state.to_dict(), tmp_path / "other.pt")
     with pytest.raises(ValueError, match=r"other.pt does not hold a usable model"):
         Lifter.from_checkpoint(tmp_path / "other.pt")
 

@@ -36,10 +36,12 @@ def person(x, y, size=100.0, confidence=1.0):
 
 
 def test_custom_file_reads_every_entry_of_every_video(tmp_path):
-    walk, run, run2 = np.ones((4, 17, 2)), np.ones((3, 17, 3)), np.zeros((2, 17, 3))
+    rng = np.random.default_rng(0)
+    walk, run = rng.uniform(0, 1920, (4, 17, 2)), rng.uniform(0, 640, (3, 17, 3))
+    run2 = rng.uniform(0, 640, (2, 17, 3))
     path = custom_file(
         tmp_path / "data_2d_custom_clips.npz",
-        {"walk.mp4": walk, "run.mp4": [run, run2]},
+        {"walk.mp4": walk.astype(np.float32), "run.mp4": [run, run2]},
         {"layout_name": "coco", "num_joints": 17,
          "video_metadata": {"walk.mp4": {"w": 1920, "h": 1080},
                             "run.mp4": {"w": 640, "h": 480}}},
@@ -48,12 +50,28 @@ def test_custom_file_reads_every_entry_of_every_video(tmp_path):
     assert list(videos) == ["walk.mp4", "run.mp4#0", "run.mp4#1"]
     assert videos["walk.mp4"].image_size == (1920, 1080)
     assert videos["run.mp4#1"].image_size == (640, 480)
-    assert videos["run.mp4#0"].keypoints.shape == (3, 17, 3)
     assert videos["run.mp4#1"].frame_ids == ("0", "1")
-    assert videos["run.mp4#0"].layout == "coco"
+    # Every value as written (float32 widened exactly), confidence included.
+    assert videos["walk.mp4"].keypoints.dtype == np.float64
+    assert np.array_equal(videos["walk.mp4"].keypoints, walk.astype(np.float32))
+    assert np.array_equal(videos["run.mp4#0"].keypoints, run)
+    assert np.array_equal(videos["run.mp4#1"].keypoints, run2)
+    assert {video.layout for video in videos.values()} == {"coco"}
     # The flag wins over the metadata.
     flagged = read_keypoints(path, image_size=(10, 20)).videos
     assert flagged["walk.mp4"].image_size == (10, 20)
+
+
+@pytest.mark.parametrize("channels", [2, 3])
+def test_npy_is_one_video_named_after_the_file(tmp_path, channels):
+    clip = np.random.default_rng(1).uniform(0, 640, (6, 16, channels))
+    np.save(tmp_path / "my clip.npy", clip.astype(np.float32))
+    videos = read_keypoints(tmp_path / "my clip.npy", "h36m", (640, 480)).videos
+    assert list(videos) == ["my clip"]
+    video = videos["my clip"]
+    assert np.array_equal(video.keypoints, clip.astype(np.float32))
+    assert video.keypoints.dtype == np.float64
+    assert (video.layout, video.image_size) == ("h36m", (640, 480))
 
 
 def test_npy_takes_integers_and_refuses_strings_and_complex(tmp_path):

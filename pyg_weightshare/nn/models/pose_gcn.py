@@ -3,6 +3,8 @@ Fig. 5)."""
 
 from __future__ import annotations
 
+import inspect
+import os
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -17,8 +19,13 @@ from pyg_weightshare.nn.conv.weight_share_conv import check_ids
 from pyg_weightshare.nn.models.adjacency import LearnableAdjacency
 from pyg_weightshare.nn.models.init import INITS, stacked_xavier_uniform_
 from pyg_weightshare.nn.models.non_local import NonLocalBlock, h36m_joint_groups
+from pyg_weightshare.nn.models.serialization import (
+    Checkpoint,
+    load_checkpoint,
+    pretrained_path,
+)
 from pyg_weightshare.nn.schemes import get_scheme
-from pyg_weightshare.skeleton import Skeleton
+from pyg_weightshare.skeleton import Skeleton, h36m_skeleton
 
 ADJACENCIES = ("sym", "row", "learnable")
 
@@ -224,21 +231,67 @@ class PoseGCN(torch.nn.Module):
     def num_joints(self) -> int:
         return self.skeleton.num_joints
 
+    @property
+    def architecture(self) -> dict[str, Any]:
+        """What :meth:`from_checkpoint` rebuilds the model from: its keyword
+        arguments and :obj:`"num_joints"` of its Human3.6M skeleton."""
+        return {
+            "num_joints": self.num_joints,
+            "scheme": self.scheme,
+            "decouple": self.decouple,
+            "hidden_channels": self.hidden_channels,
+            "num_blocks": self.num_blocks,
+            "dropout": self.dropout,
+            "non_local": self.non_local is not None,
+            "adjacency": self.adjacency,
+            "init": self.init,
+            "root_relative": self.root_relative,
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+        }
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint: Checkpoint | str | os.PathLike) -> PoseGCN:
+        """The model of a :class:`~pyg_weightshare.nn.models.serialization.Checkpoint`
+        (or of the model file at a path, read with
+        :func:`~pyg_weightshare.nn.models.serialization.load_checkpoint`),
+        rebuilt from its architecture, with its weights, in eval mode.
+
+        Raises:
+            ValueError: The architecture or the weights are not those of a
+                :class:`PoseGCN`; the message names the file.
+        """
+        if not isinstance(checkpoint, Checkpoint):
+            checkpoint = load_checkpoint(checkpoint)
+        where = checkpoint.source or "checkpoint"
+        kwargs = dict(checkpoint.architecture)
+        known = {"num_joints", *inspect.signature(cls).parameters} - {"skeleton"}
+        unknown = sorted(set(kwargs) - known)
+        if unknown or "num_joints" not in kwargs:
+            problem = f"unknown {unknown}" if unknown else "no num_joints"
+            raise ValueError(f"{where} does not describe a PoseGCN ({problem})")
+        try:
+            model = cls(h36m_skeleton(kwargs.pop("num_joints")), **kwargs)
+            model.load_state_dict(checkpoint.weights)
+        except (RuntimeError, TypeError, ValueError) as error:
+            reason = str(error).splitlines()[0]
+            raise ValueError(
+                f"{where} does not hold a usable model: {reason}"
+            ) from None
+        return model.eval()
+
     @classmethod
     def pretrained(cls) -> PoseGCN:
         """The lifter bundled with the package (decoupled pre-aggregation,
         64 channels, 16 joints), trained on the package's synthetic data and
-        loaded weights-only, in eval mode; see
-        :func:`pyg_weightshare.pretrained.load_pretrained`.
+        loaded weights-only, in eval mode; see :mod:`pyg_weightshare.pretrained`.
 
         Example:
             >>> model = PoseGCN.pretrained()
             >>> model(torch.zeros(2, 16, 2)).shape
             torch.Size([2, 16, 3])
         """
-        from pyg_weightshare.pretrained import load_pretrained
-
-        return load_pretrained()
+        return cls.from_checkpoint(pretrained_path())
 
     def reset_parameters(self) -> None:
         for block in self._conv_blocks():
