@@ -462,3 +462,24 @@ def test_the_bundled_model_for_each_layout():
     assert lifter.source == f"the bundled model {CHECKPOINTS['coco']}"
     with pytest.raises(ValueError, match="No bundled model for the 'openpose' layout"):
         load_pretrained(layout="openpose")
+
+
+def test_lift_command_with_a_model_that_predicts_missing_joints(tmp_path, capsys):
+    from pyg_weightshare.nn.models.serialization import Checkpoint
+
+    model = masked_model()
+    checkpoint = Checkpoint(model.architecture, model.state_dict()).to_dict()
+    torch.save(checkpoint, tmp_path / "masked.pt")
+    coco = walking_coco(3)
+    coco[:, COCO_KEYPOINTS.index("left_wrist"), 2] = 0.0  # never seen
+    path = coco_annotation_file(tmp_path / "people.json", [coco[0], coco[1]])
+    out = tmp_path / "poses.npz"
+    arguments = ["lift", "--checkpoint", str(tmp_path / "masked.pt"), "--input"]
+    assert main([*arguments, str(path), "--out", str(out)]) == 0
+    assert "Lifted 2 frames of 2 people to" in capsys.readouterr().out
+    with np.load(out) as saved:
+        names = saved["joint_names"].tolist()
+        assert saved["seen_1"][0].tolist() == [name != "LWrist" for name in names]
+        assert np.isfinite(saved["poses_1"]).all()
+        assert (saved["poses_0"][:, 0] == 0).all()
+        assert np.isnan(saved["keypoints_1"][0, names.index("LWrist")]).all()
