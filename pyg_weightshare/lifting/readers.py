@@ -495,6 +495,8 @@ def _people(
                 people.setdefault(f"track{detection.track}", []).append(detection)
         else:
             people = {detection.label: [detection] for detection in detections}
+            if len(people) < len(detections):
+                raise ValueError(f"{path}: two people have the same id")
     else:
         frames = [[] for _ in order]
         for detection in detections:

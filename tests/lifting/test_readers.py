@@ -413,6 +413,11 @@ KEYPOINTS = json.dumps([0] * 51)
                                           '"keypoints": ' + json.dumps([1] * 51)
                                           + '}], "images": []}'), {},
          "a.json: annotation 0: image 1 is not in 'images'"),
+        ("a.json", lambda p: p.write_text(json.dumps({
+            "images": [{"id": 1}],
+            "annotations": [{"id": 4, "image_id": 1, "keypoints": [1] * 51}] * 2,
+        })), {},
+         "a.json: two people have the same id"),
         ("a.json", lambda p: p.write_text('{"annotations": {}}'), {},
          "a.json: 'annotations' must be a list"),
         ("a.json", lambda p: p.write_text('{"people": [{"pose_keypoints_2d": [1]}]}'),
