@@ -106,6 +106,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
 class Option:
     """One option of a subcommand, declared once: its flag, help text and
     ``argparse`` settings. The help text
@@ -305,6 +315,9 @@ def _lift(args: argparse.Namespace) -> None:
     for note in people.notes:
         print(f"{prefix}: {args.input}: {note}")
     lifted = lifter.lift_people(people, progress=True)
+    bodies = {}
+    if args.fit or args.bvh:
+        lifted, bodies = _fit(lifted, args)
     for name, reason in lifted.failures.items():
         print(f"{prefix}: warning: {args.input}: {name}: {reason}", file=sys.stderr)
     if not lifted.videos:
@@ -312,6 +325,9 @@ def _lift(args: argparse.Namespace) -> None:
             f"{args.input}: nothing lifted: none of its "
             f"{_count(len(people.videos), 'person', 'people')} could be"
         )
+    bvh_paths = _bvh_paths(args.bvh, list(bodies)) if args.bvh else {}
+    for path in bvh_paths.values():
+        check_output(path, people.sources, args.force)
     if args.plot:
         from pyg_weightshare.lifting.animation import picture_paths
 
@@ -330,6 +346,46 @@ def _lift(args: argparse.Namespace) -> None:
             lifted, lifter.skeleton, out, args.image, args.video_frames, args.force
         ):
             print(f"Wrote {path}")
+    if args.bvh:
+        from pyg_weightshare.lifting.bvh import write_bvh
+
+        for name, path in bvh_paths.items():
+            write_bvh(path, bodies[name], args.fps, people.sources, args.force)
+            print(f"Wrote {path}")
+
+
+def _fit(lifted, args: argparse.Namespace):
+    """Fits a kinematic body to each lifted person (``--fit``, ``--bvh``);
+    with ``--fit`` the output's poses are the body's joints. A person the
+    fit refuses joins the failures."""
+    from pyg_weightshare.lifting.fit import fit_skeleton
+
+    videos, failures, bodies = {}, dict(lifted.failures), {}
+    for name, video in lifted.videos.items():
+        keypoints = video.keypoints if video.image_size is not None else None
+        try:
+            bodies[name] = fit_skeleton(
+                video.poses, keypoints, video.image_size, args.focal_length,
+                args.fps, args.smoothing, seen=video.seen,
+            )  # fmt: skip
+        except ValueError as error:
+            failures[name] = f"the kinematic fit failed: {error}"
+            continue
+        videos[name] = video
+        if args.fit:
+            videos[name] = video._replace(poses=bodies[name].joints.astype("float32"))
+    return lifted._replace(videos=videos, failures=failures), bodies
+
+
+def _bvh_paths(bvh: str, names: list[str]) -> dict[str, Path]:
+    """``OUT.bvh`` for one person, ``OUT_<person>.bvh`` for several."""
+    import re
+
+    bvh_path = Path(bvh)
+    if len(names) == 1:
+        return {names[0]: bvh_path}
+    safe = {name: re.sub(r"[^\w.-]+", "_", name) for name in names}
+    return {name: bvh_path.with_stem(f"{bvh_path.stem}_{safe[name]}") for name in names}
 
 
 def _check_plot_arguments(args: argparse.Namespace) -> None:
@@ -542,6 +598,27 @@ COMMANDS = {
                    "directory of the frames' images, named by frame id, drawn "
                    "under the 2D keypoints of --plot",
                    shown_default="none", metavar="DIR"),
+            Option("--fit",
+                   "write the poses of a kinematic body fitted to the lift: "
+                   "constant bones, hinge knees and elbows, smoothed, reprojected "
+                   "onto the 2D",
+                   shown_default="the raw lift", action="store_true"),
+            Option("--bvh",
+                   "also write the fitted body's animation, on its trajectory, "
+                   "as BVH; one file per video, named OUT_<video>.bvh when there "
+                   "are several",
+                   shown_default="none", metavar="OUT.bvh"),
+            Option("--fps", "frame rate of the videos, for smoothing and BVH",
+                   type=_positive_float, default=50.0),
+            Option("--focal-length",
+                   "the camera's focal length in pixels, for the trajectory and "
+                   "the reprojection",
+                   shown_default="the image's larger side, a 53 degree field "
+                   "of view", type=_positive_float, metavar="PIXELS"),
+            Option("--smoothing",
+                   "with --fit or --bvh: motion faster than this is treated as "
+                   "jitter; raise it for fast motion, 0 turns smoothing off",
+                   type=float, default=4.0, metavar="HZ"),
             FORCE,
             DEVICE,
             THREADS,

@@ -1,7 +1,9 @@
 """Lifting anyone's 2D keypoints to 3D: keypoint layouts and the COCO-17
-mapping, readers of keypoint files, the :class:`Lifter`, animations and
-ONNX export."""
+mapping, readers of keypoint files, the :class:`Lifter`, a kinematic body
+fitted to the lift and its BVH animation, animated GIFs and ONNX export."""
 
+from pyg_weightshare.lifting.bvh import write_bvh
+from pyg_weightshare.lifting.fit import FittedBody, fit_skeleton
 from pyg_weightshare.lifting.keypoints import (
     COCO_KEYPOINTS,
     COCO_TO_H36M,
@@ -34,6 +36,7 @@ __all__ = [
     "LAYOUTS",
     "MEDIAPIPE_TO_COCO",
     "OPENPOSE_TO_COCO",
+    "FittedBody",
     "KeypointFile",
     "Keypoints2D",
     "LiftedFile",
@@ -41,6 +44,7 @@ __all__ = [
     "Lifter",
     "coco_to_h36m",
     "fill_missing",
+    "fit_skeleton",
     "layout_joints",
     "lifted_path",
     "model_layout",
@@ -48,4 +52,5 @@ __all__ = [
     "save_lifted",
     "to_coco",
     "track_people",
+    "write_bvh",
 ]

@@ -14,13 +14,13 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-# The names of pyg_weightshare.nn.schemes and the model's options (a test
-# checks they agree), repeated here because importing them would import torch
-# and the command line prints its help without it.
-SCHEMES = ("full", "conv_style", "pre_agg", "post_agg", "no_sharing")
-DECOUPLABLE_SCHEMES = ("full", "pre_agg", "post_agg")
-ADJACENCIES = ("sym", "row", "learnable")
-INITS = ("xavier", "stacked")
+from pyg_weightshare.choices import (
+    ADJACENCIES,
+    DECOUPLABLE_SCHEMES,
+    INITS,
+    SCHEME_NAMES,
+)
+
 SELECTIONS = ("val", "test", "last")
 # pyg_weightshare.datasets.TRAIN_SUBJECTS, without importing torch.
 H36M_TRAIN_SUBJECTS = ("S1", "S5", "S6", "S7", "S8")
@@ -197,7 +197,7 @@ class TrainConfig:
     )
     scheme: str = _setting(
         "pre_agg", "weight-sharing scheme of the graph convolutions", "model",
-        choices=SCHEMES,
+        choices=SCHEME_NAMES,
     )  # fmt: skip
     decouple: bool = _setting(
         True,
@@ -309,7 +309,7 @@ class TrainConfig:
 
     def _check(self) -> None:
         for name, choices in (
-            ("scheme", SCHEMES),
+            ("scheme", SCHEME_NAMES),
             ("adjacency", ADJACENCIES),
             ("init", INITS),
             ("select_on", SELECTIONS),

@@ -14,10 +14,11 @@ from torch import Tensor
 from torch.nn import BatchNorm1d
 from torch_geometric.typing import OptTensor
 
+from pyg_weightshare.choices import ADJACENCIES, INITS
 from pyg_weightshare.nn.conv import WeightShareConv
-from pyg_weightshare.nn.conv.weight_share_conv import check_ids
+from pyg_weightshare.nn.conv.prepared_graph import check_ids
 from pyg_weightshare.nn.models.adjacency import LearnableAdjacency
-from pyg_weightshare.nn.models.init import INITS, stacked_xavier_uniform_
+from pyg_weightshare.nn.models.init import stacked_xavier_uniform_
 from pyg_weightshare.nn.models.non_local import NonLocalBlock, h36m_joint_groups
 from pyg_weightshare.nn.models.serialization import (
     Checkpoint,
@@ -26,8 +27,6 @@ from pyg_weightshare.nn.models.serialization import (
 )
 from pyg_weightshare.nn.schemes import get_scheme
 from pyg_weightshare.skeleton import Skeleton, h36m_skeleton
-
-ADJACENCIES = ("sym", "row", "learnable")
 
 
 class _Graph(NamedTuple):
@@ -187,9 +186,12 @@ class PoseGCN(torch.nn.Module):
         # the layers prepare it once.
         conv_options = {"decouple": decouple, "cached": adjacency != "learnable"}
         num_types = (skeleton.num_joints, skeleton.num_edge_types)
+        resolved = get_scheme(scheme)
+        # The graph attribute the layers read after the edge weights.
+        self.typed_attribute = resolved.typed_attribute
 
         def make_conv(in_channels: int, out_channels: int) -> WeightShareConv:
-            return get_scheme(scheme).make_conv(
+            return resolved.make_conv(
                 in_channels, out_channels, *num_types, **conv_options
             )
 
@@ -448,7 +450,7 @@ class PoseGCN(torch.nn.Module):
             edge_weight = self._on_edges(self.edge_weight, edge_type).expand(
                 self.num_layers, -1
             )
-        attribute = get_scheme(self.scheme).typed_attribute
+        attribute = self.typed_attribute
         if attribute is None or (attribute == "node_type" and node_type is None):
             typed = {}  # node_type defaults to the joint order
         elif attribute == "node_type":
