@@ -305,13 +305,21 @@ def _lift(args: argparse.Namespace) -> None:
     )
     out_format = args.format or ("json" if args.out.endswith(".json") else "npz")
     out = check_output(lifted_path(args.out, out_format), people.sources, args.force)
-    options = {"min_confidence": args.min_confidence, "device": args.device}
-    if args.checkpoint is None:
-        layout = model_layout(next(iter(people.videos.values())).layout)
-        lifter = Lifter.pretrained(layout, **options)
-        print(f"{prefix}: lifting with {lifter.source} (see --checkpoint)")
-    else:
-        lifter = Lifter.from_checkpoint(args.checkpoint, **options)
+    options = {
+        "min_confidence": args.min_confidence,
+        "device": args.device,
+        "compile": args.compile,
+        "backend": args.backend,
+    }
+    try:
+        if args.checkpoint is None:
+            layout = model_layout(next(iter(people.videos.values())).layout)
+            lifter = Lifter.pretrained(layout, **options)
+            print(f"{prefix}: lifting with {lifter.source} (see --checkpoint)")
+        else:
+            lifter = Lifter.from_checkpoint(args.checkpoint, **options)
+    except ImportError as error:  # --backend onnxruntime without onnxruntime
+        raise OSError(str(error)) from None
     for note in people.notes:
         print(f"{prefix}: {args.input}: {note}")
     lifted = lifter.lift_people(people, progress=True)
@@ -619,6 +627,15 @@ COMMANDS = {
                    "with --fit or --bvh: motion faster than this is treated as "
                    "jitter; raise it for fast motion, 0 turns smoothing off",
                    type=float, default=4.0, metavar="HZ"),
+            Option("--compile",
+                   "run the network compiled: Inductor on a CPU, a CUDA graph "
+                   "on a GPU",
+                   shown_default="where the input is large enough for it to "
+                   "pay off", action=argparse.BooleanOptionalAction),
+            Option("--backend",
+                   "torch (the fused inference network) or onnxruntime (its "
+                   "ONNX graph, CPU only; needs the onnx extra)",
+                   choices=("torch", "onnxruntime"), default="torch"),
             FORCE,
             DEVICE,
             THREADS,

@@ -16,6 +16,7 @@ from torch import Tensor
 from pyg_weightshare.datasets.camera import normalize_screen_coordinates
 from pyg_weightshare.datasets.inputs import missing_to_nan, person_inputs
 from pyg_weightshare.devices import check_device
+from pyg_weightshare.lifting.backends import make_backend
 from pyg_weightshare.lifting.keypoints import (
     coco_to_h36m,
     fill_missing,
@@ -24,7 +25,6 @@ from pyg_weightshare.lifting.keypoints import (
 )
 from pyg_weightshare.lifting.readers import Keypoints2D, read_keypoints
 from pyg_weightshare.nn import PoseGCN
-from pyg_weightshare.nn.models.inference import predict
 from pyg_weightshare.outputs import atomic_output
 from pyg_weightshare.skeleton import H36M_JOINTS_17, Skeleton
 
@@ -104,6 +104,16 @@ class Lifter:
             a confidence of 0 always does. (default: :obj:`0.1`)
         device (str or torch.device, optional): Where the model runs.
             (default: :obj:`"cpu"`)
+        compile (bool, optional): Run the network compiled (Inductor on a
+            CPU, a CUDA graph on a GPU), or not; :obj:`None` compiles where
+            the input is large enough for it to pay off
+            (:func:`~pyg_weightshare.lifting.backends.compiles_by_default`).
+            (default: :obj:`None`)
+        backend (str, optional): :obj:`"torch"`, the network's fused
+            inference form
+            (:class:`~pyg_weightshare.lifting.backends.TorchBackend`), or
+            :obj:`"onnxruntime"`, its ONNX graph (CPU only, the :obj:`onnx`
+            extra). (default: :obj:`"torch"`)
 
     Example:
         >>> from pyg_weightshare import h36m_skeleton
@@ -119,11 +129,15 @@ class Lifter:
         model: torch.nn.Module,
         min_confidence: float = 0.1,
         device: str | torch.device = "cpu",
+        compile: bool | None = None,
+        backend: str = "torch",
     ) -> None:
         self.device = check_device(device)
         self.model = model.to(self.device).eval()
         self.skeleton: Skeleton = model.skeleton
         self.min_confidence = min_confidence
+        # Built from the model as it is now: later changes do not reach it.
+        self.backend = make_backend(self.model, self.device, backend, compile)
         #: Where the model comes from, for the output's metadata.
         self.source = f"a {type(model).__name__} given to Lifter"
 
@@ -244,8 +258,9 @@ class Lifter:
 
     def predict(self, inputs: Tensor) -> Tensor:
         """The model's 3D poses :obj:`[N, J, 3]` for model inputs
-        :obj:`[N, J, C]`, in batches, returned on the CPU."""
-        return predict(self.model, inputs, self.device)
+        :obj:`[N, J, C_{in}]`, in batches, on the CPU, run by the lifter's
+        backend (:func:`~pyg_weightshare.lifting.backends.make_backend`)."""
+        return self.backend(inputs)
 
     def lift(
         self,

@@ -1,3 +1,4 @@
+import importlib.util
 import json
 import runpy
 from pathlib import Path
@@ -18,6 +19,7 @@ from pyg_weightshare.lifting import (
     Lifter,
     coco_to_h36m,
 )
+from pyg_weightshare.lifting.backends import TorchBackend
 from pyg_weightshare.metrics import evaluate_by_action
 from pyg_weightshare.nn.models.serialization import load_checkpoint
 from pyg_weightshare.skeleton import H36M_JOINTS_17
@@ -350,10 +352,11 @@ def test_people_that_cannot_be_lifted_are_listed():
         "640x480 image: is the image size right?",
         "c": "no person is seen in any frame",
     }
+    broken = masked_model()
     with torch.no_grad():
-        lifter.model.output_conv.bias.fill_(np.nan)
+        broken.output_conv.bias.fill_(np.nan)
     with pytest.raises(ValueError, match="the model's output is not finite"):
-        lifter.lift(coco, layout="coco")
+        Lifter(broken).lift(coco, layout="coco")
 
 
 def coco_annotation_file(path, people, size=(640, 480)):
@@ -483,3 +486,63 @@ def test_lift_command_with_a_model_that_predicts_missing_joints(tmp_path, capsys
         assert np.isfinite(saved["poses_1"]).all()
         assert (saved["poses_0"][:, 0] == 0).all()
         assert np.isnan(saved["keypoints_1"][0, names.index("LWrist")]).all()
+
+
+HAS_ONNX = all(
+    importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnxscript")
+)
+
+
+@pytest.mark.skipif(not HAS_ONNX, reason="needs onnxruntime and onnxscript")
+def test_lift_with_onnxruntime_gives_the_torch_poses(tmp_path, checkpoint, capsys):
+    lifter = Lifter.from_checkpoint(checkpoint, backend="onnxruntime")
+    rng = np.random.default_rng(0)
+    keypoints = rng.uniform(0, 640, (50, 17, 2))
+    expected = Lifter.from_checkpoint(checkpoint).lift(keypoints, image_size=(640, 480))
+    actual = lifter.lift(keypoints, image_size=(640, 480))
+    assert np.allclose(actual, expected, rtol=0, atol=1e-5)
+
+    np.save(tmp_path / "clip.npy", keypoints)
+    base = ["lift", "--checkpoint", str(checkpoint), "--input",
+            str(tmp_path / "clip.npy"), "--layout", "h36m",
+            "--image-size", "640", "480", "--backend", "onnxruntime"]  # fmt: skip
+    assert main([*base, "--out", str(tmp_path / "ort.npz")]) == 0
+    lifted = read_output(tmp_path / "ort.npz")["poses"]["clip"]
+    assert np.allclose(lifted, expected, rtol=0, atol=1e-5)
+    capsys.readouterr()
+    assert main([*base, "--compile", "--out", str(tmp_path / "no.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "onnxruntime backend does not compile" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_lift_compile_option_reaches_the_backend(checkpoint, monkeypatch, tmp_path):
+    chosen = {}
+    np.save(tmp_path / "x.npy", np.ones((2, 17, 2)))
+
+    def record(self, *args, **kwargs):
+        chosen.update(kwargs)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(Lifter, "__init__", record)
+    for flag, value in (([], None), (["--compile"], True), (["--no-compile"], False)):
+        with pytest.raises(SystemExit):
+            main(["lift", "--checkpoint", str(checkpoint), "--input",
+                  str(tmp_path / "x.npy"), "--layout", "h36m",
+                  "--out", str(tmp_path / "y.npz"), *flag])  # fmt: skip
+        assert chosen["compile"] is value and chosen["backend"] == "torch"
+
+
+def test_lifter_runs_the_fused_network_compiled_when_told():
+    """Compiled and eager numbers are compared in tests/lifting/test_backends.py."""
+    model = PoseGCN(h36m_skeleton(16), hidden_channels=4, num_blocks=1).eval()
+    for compile in (None, True, False):
+        backend = Lifter(model, compile=compile).backend
+        assert isinstance(backend, TorchBackend) and backend.compile is compile
+    keypoints = np.random.default_rng(0).uniform(0, 640, (7, 17, 2))
+    lifter = Lifter(model)
+    inputs = lifter.normalize(lifter.prepare(keypoints, "coco"), (640, 480))
+    with torch.inference_mode():
+        expected = model(inputs).numpy()
+    lifted = lifter.lift(keypoints, layout="coco", image_size=(640, 480))
+    assert np.allclose(lifted, expected, rtol=0, atol=1e-5)

@@ -295,6 +295,23 @@ class PoseGCN(torch.nn.Module):
         """
         return cls.from_checkpoint(pretrained_path())
 
+    def for_inference(self) -> torch.nn.Module:
+        """This network for inference on static poses, equal to it in eval
+        mode, with its BatchNorms folded into its convolutions and its
+        layers' passes fused: see
+        :class:`~pyg_weightshare.nn.models.inference.InferencePoseGCN`.
+
+        Example:
+            >>> model = PoseGCN.pretrained()
+            >>> x = torch.zeros(2, 16, model.in_channels)
+            >>> with torch.inference_mode():
+            ...     model.for_inference()(x).shape
+            torch.Size([2, 16, 3])
+        """
+        from pyg_weightshare.nn.models.inference import InferencePoseGCN
+
+        return InferencePoseGCN(self)
+
     def reset_parameters(self) -> None:
         for block in self._conv_blocks():
             self._reset_conv(block.conv)
