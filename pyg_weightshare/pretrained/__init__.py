@@ -18,16 +18,30 @@ free-form :obj:`metadata` holds:
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import torch
 
 from pyg_weightshare.metrics import mpjpe, p_mpjpe
 from pyg_weightshare.nn import PoseGCN
 from pyg_weightshare.nn.models.serialization import PRETRAINED as CHECKPOINT
-from pyg_weightshare.nn.models.serialization import pretrained_path as checkpoint_path
+from pyg_weightshare.nn.models.serialization import pretrained_path
+
+#: The bundled model file for the keypoints of each input layout.
+CHECKPOINTS = {"h36m": CHECKPOINT, "coco": CHECKPOINT}
 
 
-def load_pretrained(path: str | os.PathLike | None = None) -> PoseGCN:
+def checkpoint_path(layout: str = "h36m") -> Path:
+    """The path of the bundled model file for keypoints of :obj:`layout` (a
+    key of :obj:`CHECKPOINTS`)."""
+    if layout not in CHECKPOINTS:
+        raise ValueError(f"No bundled model for the {layout!r} layout")
+    return pretrained_path().with_name(CHECKPOINTS[layout])
+
+
+def load_pretrained(
+    path: str | os.PathLike | None = None, layout: str = "h36m"
+) -> PoseGCN:
     r"""The bundled pretrained lifter, in evaluation mode on the CPU.
 
     A decoupled pre-aggregation :class:`~pyg_weightshare.PoseGCN` with 64
@@ -38,6 +52,9 @@ def load_pretrained(path: str | os.PathLike | None = None) -> PoseGCN:
     Args:
         path (str or os.PathLike, optional): Another model file.
             (default: :obj:`None`, the bundled one)
+        layout (str, optional): The layout of the keypoints to lift, which
+            picks the bundled model (:obj:`CHECKPOINTS`).
+            (default: :obj:`"h36m"`)
 
     Returns:
         PoseGCN: The model.
@@ -47,7 +64,9 @@ def load_pretrained(path: str | os.PathLike | None = None) -> PoseGCN:
         >>> model(torch.zeros(8, 16, 2)).shape
         torch.Size([8, 16, 3])
     """
-    return PoseGCN.from_checkpoint(path if path is not None else checkpoint_path())
+    return PoseGCN.from_checkpoint(
+        path if path is not None else checkpoint_path(layout)
+    )
 
 
 @torch.no_grad()
@@ -65,6 +84,7 @@ def reference_errors(model: torch.nn.Module, reference: dict) -> dict[str, float
 
 __all__ = [
     "CHECKPOINT",
+    "CHECKPOINTS",
     "checkpoint_path",
     "load_pretrained",
     "reference_errors",
