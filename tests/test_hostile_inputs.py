@@ -107,8 +107,11 @@ def hostile_checkpoint(run, path, config=None, model=None):
     """:obj:`run`'s best.pt with some of its configuration or weights
     replaced."""
     checkpoint = torch.load(run / "best.pt", weights_only=True)
-    checkpoint["config"].update(config or {})
-    checkpoint["model"].update(model or {})
+    checkpoint["training"]["config"].update(config or {})
+    checkpoint["architecture"].update(
+        {k: v for k, v in (config or {}).items() if k in checkpoint["architecture"]}
+    )
+    checkpoint["weights"].update(model or {})
     torch.save(checkpoint, path)
     return path
 
@@ -431,8 +434,11 @@ def test_a_pickle_of_shared_nested_lists(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("config", "problem"),
     [
-        ({"hidden_channels": 10**7}, "hidden_channels must be at most 8192"),
-        ({"num_blocks": 10**5}, "num_blocks must be at most 256"),
+        (
+            {"hidden_channels": 10**7},
+            "hidden_channels must be an integer from 1 to 8192",
+        ),
+        ({"num_blocks": 10**5}, "num_blocks must be an integer from 0 to 256"),
         (
             {"hidden_channels": 8000, "scheme": "no_sharing"},
             "more than the 500,000,000",
@@ -454,7 +460,7 @@ def test_a_checkpoint_with_a_malformed_architecture(
 
 @pytest.mark.parametrize("command", ["evaluate", "export", "visualize", "lift"])
 def test_a_checkpoint_with_nan_weights(command, run, tmp_path, capsys):
-    state = torch.load(run / "best.pt", weights_only=True)["model"]
+    state = torch.load(run / "best.pt", weights_only=True)["weights"]
     name = next(key for key, value in state.items() if isinstance(value, torch.Tensor))
     poisoned = state[name].clone()
     poisoned.view(-1)[0] = float("nan")
