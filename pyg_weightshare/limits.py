@@ -125,19 +125,20 @@ def check_architecture(architecture: Any, source: str = "checkpoint") -> None:
 
     Example:
         >>> check_architecture({"scheme": "pre_agg", "num_blocks": 10**5}, "m.pt")
+        ... # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: m.pt: num_blocks must be an integer from 0 to 256, got 100000
+        ValueError: m.pt has an invalid architecture: num_blocks must be an integer...
     """
     if not isinstance(architecture, Mapping):
-        raise ValueError(f"{source}: the architecture is not a dictionary")
+        raise ValueError(f"{source} has an architecture that is not a dictionary")
     fields = _fields()
     for name, value in architecture.items():
         if name not in fields:
-            raise ValueError(f"{source}: unknown architecture field {name!r}")
+            raise ValueError(f"{source} has an unknown architecture field {name!r}")
         problem = _field_problem(*fields[name], value)
         if problem:
-            raise ValueError(f"{source}: {name} {problem}")
+            raise ValueError(f"{source} has an invalid architecture: {name} {problem}")
     problem = check_size(
         architecture.get("scheme", "pre_agg"),
         architecture.get("hidden_channels", 128),
@@ -145,7 +146,7 @@ def check_architecture(architecture: Any, source: str = "checkpoint") -> None:
         architecture.get("num_joints", 16),
     )
     if problem:
-        raise ValueError(f"{source}: {problem}")
+        raise ValueError(f"{source} describes too large a network: {problem}")
 
 
 def _field_problem(kind: str, accepted: Any, value: Any) -> str | None:
@@ -214,7 +215,7 @@ def check_finite_weights(
         ... # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: checkpoint: weight 'conv.bias' holds 1 NaN or infinite value(s)...
+        ValueError: checkpoint has weight 'conv.bias' holding 1 NaN or infinite...
     """
     for name, value in weights.items():
         if not hasattr(value, "is_floating_point") or not (
@@ -224,8 +225,8 @@ def check_finite_weights(
         bad = int((~value.isfinite()).sum())
         if bad:
             raise ValueError(
-                f"{source}: weight {name!r} holds {bad} NaN or infinite value(s): "
-                "refused"
+                f"{source} has weight {name!r} holding {bad} NaN or infinite "
+                "value(s): refused"
             )
 
 

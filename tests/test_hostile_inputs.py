@@ -476,7 +476,7 @@ def test_a_checkpoint_with_nan_weights(command, run, tmp_path, capsys):
             tmp_path / f"out.{ {'export': 'onnx', 'lift': 'npz'}.get(command, 'png') }",
         ]
     line = refused(capsys, *argv)
-    assert f"weight {name!r} holds 1 NaN or infinite value(s)" in line
+    assert f"has weight {name!r} holding 1 NaN or infinite value(s)" in line
 
 
 def test_threads_beyond_the_cores(tmp_path):
