@@ -11,7 +11,6 @@ torch: the command line builds its help without it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 from pyg_weightshare.choices import ADJACENCIES, INITS, SCHEME_NAMES
@@ -130,7 +129,7 @@ def check_architecture(architecture: Any, source: str = "checkpoint") -> None:
         ...
         ValueError: m.pt has an invalid architecture: num_blocks must be an integer...
     """
-    if not isinstance(architecture, Mapping):
+    if not isinstance(architecture, dict):
         raise ValueError(f"{source} has an architecture that is not a dictionary")
     fields = _fields()
     for name, value in architecture.items():
@@ -193,14 +192,12 @@ def _field_problem(kind: str, accepted: Any, value: Any) -> str | None:
     return f"must be a number in [{least}, {most}), got {value!r}"
 
 
-def check_finite_weights(
-    weights: Mapping[str, Any], source: str = "checkpoint"
-) -> None:
+def check_finite_weights(weights: dict[str, Any], source: str = "checkpoint") -> None:
     """Refuses weights holding NaN or infinity, naming the first such
     parameter: a model with them predicts NaN poses without another word.
 
     Args:
-        weights (Mapping[str, torch.Tensor]): A :obj:`state_dict`; entries
+        weights (dict[str, torch.Tensor]): A :obj:`state_dict`; entries
             that are not floating-point tensors are skipped.
         source (str, optional): The file, for errors.
             (default: :obj:`"checkpoint"`)

@@ -1,6 +1,6 @@
 """Reading JSON files that may be hostile: bounded in size and depth.
 
-:func:`json.loads` recurses once per nesting level, so a file of 100,000
+``json.loads`` recurses once per nesting level, so a file of 100,000
 ``[`` ends in a :class:`RecursionError` traceback, and it reads a file of any
 size. :func:`load_json` and :func:`load_json_lines` read at most
 :obj:`MAX_JSON_BYTES` bytes nested at most :obj:`MAX_JSON_DEPTH` levels, and
@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 MAX_JSON_BYTES = 16 * 2**20
-"""The largest JSON file read (16 MiB): a run's :obj:`metrics.jsonl` of
-10,000 epochs is about 2 MiB."""
+"""Files of more bytes than this (16 MiB) are not read; a run's
+:obj:`metrics.jsonl` of 10,000 epochs is about 2 MiB."""
 
 MAX_JSON_DEPTH = 64
 """The deepest nesting of arrays and objects read; the package's own files
@@ -49,7 +49,7 @@ def loads_json(
 ) -> Any:
     """Parses a JSON text nested at most :obj:`max_depth` levels.
 
-    :func:`json.loads` stops at Python's recursion limit (a
+    ``json.loads`` stops at Python's recursion limit (a
     :class:`RecursionError`, reported here as too deep), so the depth is
     measured on a value of at most about a thousand levels.
 

@@ -118,7 +118,7 @@ def run_ablation(
                 if progress:
                     print(f"\n== {config.out}")
                 train(config, resume=run.has_run(), progress=progress)
-            reports.append(read_report(run))
+            reports.append(_read_report(run))
         results.append((row, kwargs, reports, config))
 
     text = format_table(table, results, seeds)
@@ -128,7 +128,7 @@ def run_ablation(
     return path
 
 
-def read_report(run: RunDirectory) -> dict:
+def _read_report(run: RunDirectory) -> dict:
     """The numbers of a finished run the table shows: its
     :obj:`evaluation.json` and the last training loss of its
     :obj:`metrics.jsonl`, read within the bounds of
