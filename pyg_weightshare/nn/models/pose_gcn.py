@@ -3,7 +3,7 @@ Fig. 5)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import torch
@@ -63,6 +63,17 @@ class _ResidualBlock(torch.nn.Module):
         return x + self.second(
             self.first(x, graph, edge_weight[0]), graph, edge_weight[1]
         )
+
+
+def _topological_order(parents: Sequence[int]) -> list[int]:
+    """Joint indices with every parent before its children."""
+    order, placed = [], set()
+    while len(order) < len(parents):
+        for j, p in enumerate(parents):
+            if j not in placed and (p < 0 or p in placed):
+                order.append(j)
+                placed.add(j)
+    return order
 
 
 class PoseGCN(torch.nn.Module):
@@ -128,6 +139,9 @@ class PoseGCN(torch.nn.Module):
             network learns to predict a root near zero)
         in_channels (int, optional): Input features per joint.
             (default: :obj:`2`)
+        symmetric (bool, optional): Give the left and right bones of every
+            predicted pose equal lengths (:meth:`symmetric_bones`), keeping
+            each bone's direction. (default: :obj:`False`)
         out_channels (int, optional): Output features per joint.
             (default: :obj:`3`)
 
@@ -161,6 +175,7 @@ class PoseGCN(torch.nn.Module):
         root_relative: bool = False,
         in_channels: int = 2,
         out_channels: int = 3,
+        symmetric: bool = False,
     ) -> None:
         super().__init__()
         _check_options(scheme, decouple, num_blocks, dropout, adjacency, init)
@@ -175,6 +190,9 @@ class PoseGCN(torch.nn.Module):
         self.root_relative = root_relative
         self.in_channels = in_channels
         self.out_channels = out_channels
+        self.symmetric = symmetric
+        if symmetric and len(skeleton.left) != len(skeleton.right):
+            raise ValueError("symmetric bones need as many left as right joints")
 
         # A fixed adjacency makes the graph of every static batch the same:
         # the layers prepare it once.
@@ -304,6 +322,8 @@ class PoseGCN(torch.nn.Module):
         out = self.output_conv(x, graph.edge_index, edge_weight[-1], **graph.typed)
         if self.root_relative:
             out = self._in_static_layout(self._subtract_root, out, graph.dense_index)
+        if self.symmetric:
+            out = self._in_static_layout(self.symmetric_bones, out, graph.dense_index)
         return out.contiguous()  # poses in their usual memory order
 
     def _check_input(self, x: Tensor) -> None:
@@ -367,7 +387,7 @@ class PoseGCN(torch.nn.Module):
     def _dense_index(self, x: Tensor, node_type: Tensor, batch: OptTensor) -> OptTensor:
         """Flat batch: the row of each node in the static layout, when the
         non-local blocks or the root subtraction need whole poses."""
-        if self.non_local is None and not self.root_relative:
+        if self.non_local is None and not (self.root_relative or self.symmetric):
             return None
         if batch is None:
             if x.size(0) != self.num_joints:
@@ -415,6 +435,38 @@ class PoseGCN(torch.nn.Module):
         if self.non_local is None:
             return x
         return self._in_static_layout(self.non_local[i], x, graph.dense_index)
+
+    def symmetric_bones(self, poses: Tensor) -> Tensor:
+        r"""Poses whose mirrored bones have equal lengths: each bone of a
+        left joint and of its right counterpart keeps its direction and gets
+        the mean of the two lengths,
+
+        .. math::
+            \mathbf{b}_l' = \frac{\|\mathbf{b}_l\| + \|\mathbf{b}_r\|}{2}
+            \frac{\mathbf{b}_l}{\|\mathbf{b}_l\|},
+
+        and the joints are rebuilt from the root outwards, so the root stays
+        where it was.
+
+        Args:
+            poses (torch.Tensor): :math:`(B, J, 3)`.
+
+        Returns:
+            torch.Tensor: :math:`(B, J, 3)`.
+        """
+        parents = self.skeleton.parents
+        bones = [poses[:, j] - poses[:, p] if p >= 0 else None
+                 for j, p in enumerate(parents)]  # fmt: skip
+        for left, right in zip(self.skeleton.left, self.skeleton.right, strict=True):
+            lengths = [bones[j].norm(dim=-1, keepdim=True) for j in (left, right)]
+            mean = (lengths[0] + lengths[1]) / 2
+            for j, length in zip((left, right), lengths, strict=True):
+                bones[j] = bones[j] * (mean / length.clamp(min=1e-8))
+        joints: list[Tensor | None] = [None] * len(parents)
+        for j in _topological_order(parents):
+            p = parents[j]
+            joints[j] = poses[:, j] if p < 0 else joints[p] + bones[j]
+        return torch.stack(joints, dim=1)
 
     def _subtract_root(self, out: Tensor) -> Tensor:
         return out - out[:, self.root : self.root + 1]
