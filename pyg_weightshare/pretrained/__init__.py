@@ -1,12 +1,20 @@
-r"""The bundled pretrained lifter: a small :class:`~pyg_weightshare.PoseGCN`
-trained on the package's synthetic data, so 2D keypoints can be lifted to 3D
-without Human3.6M and without training.
+r"""The bundled pretrained lifters: small :class:`~pyg_weightshare.PoseGCN`
+models trained on the package's detector-shaped synthetic data
+(:mod:`pyg_weightshare.datasets.detector`), so 2D keypoints can be lifted to
+3D without Human3.6M and without training. There is one per input layout
+(:obj:`CHECKPOINTS`): Human3.6M joints, or COCO-17 keypoints mapped to them
+by :func:`~pyg_weightshare.lifting.keypoints.coco_to_h36m`. Both take
+:func:`~pyg_weightshare.datasets.inputs.person_inputs` of the 16 Human3.6M
+joints (missing joints marked, not filled) and give root-relative poses
+whose left and right limbs have equal lengths.
 
-The checkpoint is a plain dictionary read with ``torch.load(...,
+A checkpoint is a plain dictionary read with ``torch.load(...,
 weights_only=True)``, so loading it runs no code from the file:
 
 * ``"model_kwargs"``: the :class:`~pyg_weightshare.PoseGCN` keyword
   arguments, and ``"num_joints"`` of its Human3.6M skeleton;
+* ``"input"``: what the model expects, ``{"layout": "coco" | "h36m",
+  "normalization": "person"}``;
 * ``"state_dict"``: the weights;
 * ``"provenance"``: the exact training command, its wall time, the date, the
   data and the package version;
@@ -27,23 +35,31 @@ from pyg_weightshare.metrics import mpjpe, p_mpjpe
 from pyg_weightshare.nn import PoseGCN
 from pyg_weightshare.skeleton import h36m_skeleton
 
-CHECKPOINT = "pose_gcn_pre_agg_64.pt"
-"""The file name of the bundled checkpoint inside this package."""
+CHECKPOINTS = {"h36m": "pose_gcn_h36m.pt", "coco": "pose_gcn_coco.pt"}
+"""The file name of the bundled checkpoint of each input layout inside this
+package."""
 
 
-def checkpoint_path() -> Path:
-    """The path of the bundled checkpoint file."""
-    return Path(str(resources.files(__package__).joinpath(CHECKPOINT)))
+def checkpoint_path(layout: str = "h36m") -> Path:
+    """The path of the bundled checkpoint file of :obj:`layout`
+    (:obj:`"h36m"` or :obj:`"coco"`)."""
+    if layout not in CHECKPOINTS:
+        raise ValueError(
+            f"No bundled lifter for layout {layout!r}; choose from {list(CHECKPOINTS)}"
+        )
+    return Path(str(resources.files(__package__).joinpath(CHECKPOINTS[layout])))
 
 
-def load_checkpoint(path: str | os.PathLike | None = None) -> dict:
-    """The bundled checkpoint (or one in its format at :obj:`path`) as a
-    dictionary, loaded weights-only.
+def load_checkpoint(
+    path: str | os.PathLike | None = None, layout: str = "h36m"
+) -> dict:
+    """The bundled checkpoint of :obj:`layout` (or one in its format at
+    :obj:`path`) as a dictionary, loaded weights-only.
 
     Raises:
         ValueError: The file is not such a checkpoint; the message names it.
     """
-    path = Path(path) if path is not None else checkpoint_path()
+    path = Path(path) if path is not None else checkpoint_path(layout)
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
@@ -54,27 +70,36 @@ def load_checkpoint(path: str | os.PathLike | None = None) -> dict:
     return checkpoint
 
 
-def load_pretrained(path: str | os.PathLike | None = None) -> PoseGCN:
-    r"""The bundled pretrained lifter, in evaluation mode on the CPU.
+def load_pretrained(
+    path: str | os.PathLike | None = None, layout: str = "h36m"
+) -> PoseGCN:
+    r"""The bundled pretrained lifter of an input layout, in evaluation mode
+    on the CPU.
 
     A decoupled pre-aggregation :class:`~pyg_weightshare.PoseGCN` with 64
-    channels on the 16-joint Human3.6M skeleton. Inputs are 2D keypoints
-    normalised as the Human3.6M loader does (:math:`x / w \cdot 2 - [1,
-    h / w]`), outputs root-relative 3D joints in metres in the camera frame.
+    channels on the 16-joint Human3.6M skeleton. Inputs are
+    :func:`~pyg_weightshare.datasets.inputs.person_inputs` of the 16 joints
+    (for :obj:`"coco"`, of :func:`~pyg_weightshare.lifting.keypoints.coco_to_h36m`
+    of the keypoints), outputs root-relative 3D joints in metres in the
+    camera frame, the root exactly zero and the left and right limbs of
+    equal lengths.
 
     Args:
         path (str or os.PathLike, optional): Another checkpoint in the same
-            format. (default: :obj:`None`, the bundled one)
+            format. (default: :obj:`None`, the bundled one of :obj:`layout`)
+        layout (str, optional): :obj:`"h36m"` or :obj:`"coco"`, the
+            keypoints the bundled model is trained on. (default:
+            :obj:`"h36m"`)
 
     Returns:
         PoseGCN: The model.
 
     Example:
-        >>> model = load_pretrained()
-        >>> model(torch.zeros(8, 16, 2)).shape
+        >>> model = load_pretrained(layout="coco")
+        >>> model(torch.zeros(8, 16, 3)).shape
         torch.Size([8, 16, 3])
     """
-    checkpoint = load_checkpoint(path)
+    checkpoint = load_checkpoint(path, layout)
     model = PoseGCN(
         h36m_skeleton(checkpoint["num_joints"]), **checkpoint["model_kwargs"]
     )
@@ -82,7 +107,7 @@ def load_pretrained(path: str | os.PathLike | None = None) -> PoseGCN:
         model.load_state_dict(checkpoint["state_dict"])
     except (RuntimeError, ValueError) as error:
         raise ValueError(
-            f"{path or checkpoint_path()} does not fit its own model: {error}"
+            f"{path or checkpoint_path(layout)} does not fit its own model: {error}"
         ) from None
     return model.eval()
 
@@ -101,7 +126,7 @@ def reference_errors(model: torch.nn.Module, reference: dict) -> dict[str, float
 
 
 __all__ = [
-    "CHECKPOINT",
+    "CHECKPOINTS",
     "checkpoint_path",
     "load_checkpoint",
     "load_pretrained",

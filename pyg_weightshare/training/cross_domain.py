@@ -213,30 +213,42 @@ def evaluate_clips(
 
 
 def missing_joint_growth(model, views, layout: str) -> dict[str, dict[str, float]]:
-    """Per joint of the 16: the MPJPE (mm) of the other joints over every
-    view with the joint seen and with it hidden in every frame, and the
-    relative growth. A COCO keypoint behind a joint is hidden with it (both
-    hips for the Hip, all four trunk keypoints for the Spine, every face
-    keypoint for the Head)."""
+    """Per input keypoint (joint of the 16, or COCO keypoint): the MPJPE
+    (mm) over every view of the model's joints that do not come from it,
+    with it seen and with it hidden in every frame, and the relative growth.
+    (A COCO hip also builds the Hip and the Spine, a shoulder the Thorax and
+    the Spine; the Head is the mean of the eyes and ears left.)"""
     from pyg_weightshare.lifting.keypoints import COCO_KEYPOINTS, COCO_TO_H36M
 
     keypoints = np.concatenate([v.keypoints for v in views])
     targets = torch.cat([v.targets for v in views])
     baseline = model(person_inputs(model_joints(keypoints, layout)))
     names = h36m_skeleton(16).joint_names
+    if layout == "coco":
+        hidden_names = [k for k in COCO_KEYPOINTS if k != "nose"]  # unused
+    else:
+        hidden_names = list(names)
     growth = {}
-    for j, name in enumerate(names):
+    for hidden_name in hidden_names:
         hidden = keypoints.copy()
         if layout == "coco":
-            sources = COCO_TO_H36M[name] + (("nose",) if name == "Head" else ())
-            hidden[:, [COCO_KEYPOINTS.index(k) for k in sources]] = np.nan
+            hidden[:, COCO_KEYPOINTS.index(hidden_name)] = np.nan
+            others = [
+                j
+                for j, name in enumerate(names)
+                if hidden_name not in COCO_TO_H36M[name] or name == "Head"
+            ]
         else:
-            hidden[:, H36M_JOINTS_17.index(name)] = np.nan
+            hidden[:, H36M_JOINTS_17.index(hidden_name)] = np.nan
+            others = [j for j, name in enumerate(names) if name != hidden_name]
         predicted = model(person_inputs(model_joints(hidden, layout)))
-        others = [k for k in range(len(names)) if k != j]
         seen = 1000 * mpjpe(baseline[:, others], targets[:, others]).item()
         missing = 1000 * mpjpe(predicted[:, others], targets[:, others]).item()
-        growth[name] = {"seen": seen, "hidden": missing, "growth": missing / seen - 1}
+        growth[hidden_name] = {
+            "seen": seen,
+            "hidden": missing,
+            "growth": missing / seen - 1,
+        }
     return growth
 
 
@@ -255,8 +267,11 @@ def format_report(result: dict) -> str:
         )
     if "missing_joint" in result:
         lines.append("")
-        lines.append("One joint hidden in every frame: MPJPE of the other joints (mm)")
-        lines.append(f"{'hidden joint':<16}{'seen':>8}{'hidden':>8}{'growth':>8}")
+        lines.append(
+            "One keypoint hidden in every frame: MPJPE of the joints it does "
+            "not build (mm)"
+        )
+        lines.append(f"{'hidden':<16}{'seen':>8}{'hidden':>8}{'growth':>8}")
         for name, row in result["missing_joint"].items():
             lines.append(
                 f"{name:<16}{row['seen']:>8.1f}{row['hidden']:>8.1f}"
@@ -279,10 +294,13 @@ def load_model(
     from pyg_weightshare.training.checkpoint import load_checkpoint as load_run
     from pyg_weightshare.training.config import TrainConfig
 
+    try:  # the format of the bundled lifters
+        bundle = load_checkpoint(checkpoint)
+    except ValueError:
+        bundle = None
+    if bundle is not None:
+        return load_pretrained(checkpoint), bundle.get("input", {}).get("layout")
     state = load_run(checkpoint)
-    if "config" not in state:  # the format of the bundled lifters
-        layout = load_checkpoint(checkpoint).get("input", {}).get("layout")
-        return load_pretrained(checkpoint), layout
     config = TrainConfig.from_dict(state["config"], str(checkpoint))
     model = PoseGCN(h36m_skeleton(config.num_joints), **config.model_kwargs())
     model.load_state_dict(state["model"])

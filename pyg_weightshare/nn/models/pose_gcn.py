@@ -243,20 +243,22 @@ class PoseGCN(torch.nn.Module):
         return self.skeleton.num_joints
 
     @classmethod
-    def pretrained(cls) -> PoseGCN:
-        """The lifter bundled with the package (decoupled pre-aggregation,
-        64 channels, 16 joints), trained on the package's synthetic data and
-        loaded weights-only, in eval mode; see
+    def pretrained(cls, layout: str = "h36m") -> PoseGCN:
+        """The lifter bundled with the package for the keypoints of
+        :obj:`layout` (:obj:`"h36m"` or :obj:`"coco"`; decoupled
+        pre-aggregation, 64 channels, 16 joints, person-box inputs with a
+        seen flag), trained on the package's synthetic data and loaded
+        weights-only, in eval mode; see
         :func:`pyg_weightshare.pretrained.load_pretrained`.
 
         Example:
             >>> model = PoseGCN.pretrained()
-            >>> model(torch.zeros(2, 16, 2)).shape
+            >>> model(torch.zeros(2, 16, 3)).shape
             torch.Size([2, 16, 3])
         """
         from pyg_weightshare.pretrained import load_pretrained
 
-        return load_pretrained()
+        return load_pretrained(layout=layout)
 
     def reset_parameters(self) -> None:
         for block in self._conv_blocks():
