@@ -58,7 +58,8 @@ def test_the_face_turns_with_the_head():
     nose, top = keypoint(points, "nose"), rest_pose(turn=60.0)[0, 10]
     # Turned 60 degrees (to its left, +z rotation): the nose moves to -x.
     direction = (nose - top)[:2] / np.linalg.norm((nose - top)[:2])
-    assert direction == pytest.approx([-np.sin(np.radians(60)), np.cos(np.radians(60))], abs=0.1)
+    turned = [-np.sin(np.radians(60)), np.cos(np.radians(60))]
+    assert direction == pytest.approx(turned, abs=0.1)
 
 
 def test_shoulder_and_hip_keypoints_sit_outside_and_above_the_joints():
@@ -192,7 +193,8 @@ def test_synthesized_poses_are_model_ready_and_reproducible(layout):
     assert 0.2 < thigh.min() < 0.35 and 0.5 < thigh.max() < 0.65
     again = synthesize_detector_poses(300, layout, seed=3)
     assert torch.equal(poses.inputs, again.inputs)
-    assert not torch.equal(synthesize_detector_poses(300, layout, 4).inputs, poses.inputs)
+    other = synthesize_detector_poses(300, layout, seed=4)
+    assert not torch.equal(other.inputs, poses.inputs)
 
 
 def test_the_dataset_splits_share_no_pose():

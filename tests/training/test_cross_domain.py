@@ -6,8 +6,8 @@ import torch
 
 from pyg_weightshare import PoseGCN, h36m_skeleton
 from pyg_weightshare.datasets.deepmimic import CLIP_ACTIONS
-from pyg_weightshare.datasets.pose_prior import sample_poses
 from pyg_weightshare.datasets.human36m import MOCAP_INDICES_17
+from pyg_weightshare.datasets.pose_prior import sample_poses
 from pyg_weightshare.training import bundled, cross_domain
 from pyg_weightshare.training.cross_domain import (
     clip_views,
