@@ -613,7 +613,8 @@ def sample_poses(
     channels = np.empty((num_poses, len(CHANNELS)))
     for index, name in enumerate(names):
         rows = np.flatnonzero(chosen == index)
-        channels[rows] = sample_key_poses(rng, [POSTURES[name]] * len(rows))
+        if len(rows):
+            channels[rows] = sample_key_poses(rng, [POSTURES[name]] * len(rows))
     rows = np.flatnonzero(uniform)
     channels[rows] = rng.uniform(_LOW, _HIGH, size=(len(rows), len(CHANNELS)))
 

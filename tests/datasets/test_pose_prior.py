@@ -190,3 +190,10 @@ def test_people_range_from_children_to_tall_adults():
     tall = legs > np.quantile(legs, 0.9)
     assert (heads / legs)[short].mean() > 1.3 * (heads / legs)[tall].mean()
     assert set(GROWTH) == set(BONES)
+
+
+def test_a_few_poses_may_leave_postures_out():
+    from pyg_weightshare.datasets.pose_prior import sample_poses
+
+    joints, posture = sample_poses(np.random.default_rng(0), 3)
+    assert joints.shape == (3, 32, 3) and posture.shape == (3,)

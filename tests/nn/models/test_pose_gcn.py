@@ -367,7 +367,7 @@ def test_symmetric_bones_give_mirrored_limbs_equal_lengths():
     # Bones without a mirror, and the root, are kept.
     assert torch.equal(fixed[:, 0], poses[:, 0])
     assert torch.allclose(length(fixed, 9), length(poses, 9), atol=1e-6)
-    out = model(torch.randn(4, 16, 3))
+    out = model(torch.randn(4, 16, 2))
     assert torch.equal(out[:, 0], torch.zeros(4, 3))
     ratio = length(out, 12) / length(out, 15)  # forearms
     assert torch.allclose(ratio, torch.ones(4), atol=1e-5)
