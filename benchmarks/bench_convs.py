@@ -19,7 +19,8 @@ default 100k nodes of 16 unevenly used types, average in-degree 8) against
 PyTorch Geometric's own building blocks doing the same products:
 ``HeteroLinear`` with a ``GCNConv``-style propagate for full, pre- and
 post-aggregation, ``RGCNConv`` and ``FastRGCNConv`` for the edge-typed
-schemes; with both aggregation backends of the layers, and the peak memory
+schemes, for which the layers run in both orders (per edge, and aggregate
+first); with both aggregation backends of the layers, and the peak memory
 of each formulation.
 
 Every formulation is first checked to give the layer's output. Run:
@@ -30,6 +31,7 @@ Every formulation is first checked to give the layer's output. Run:
 import argparse
 import os
 import resource
+from unittest import mock
 
 import torch
 import torch.utils.benchmark as benchmark
@@ -43,9 +45,11 @@ from pyg_weightshare import (
     NoShareConv,
     PostAggConv,
     PreAggConv,
+    backend,
     h36m_skeleton,
 )
-from pyg_weightshare.nn.conv import WeightShareConv, weight_share_conv
+from pyg_weightshare.nn.conv import WeightShareConv
+from pyg_weightshare.nn.conv.edge_typed_conv import EdgeTypedConv
 from pyg_weightshare.nn.schemes import SCHEMES as REGISTRY
 from pyg_weightshare.nn.schemes import typed_inputs
 
@@ -526,7 +530,10 @@ def _resident_kib():
 
 
 def large_graph_table(args):
-    """The flat layout on a large graph against PyG's building blocks."""
+    """The flat layout on a large graph against PyG's building blocks; the
+    edge-typed layers in both orders (per edge, the order of
+    pyg-weightshare before aggregate-first; aggregate first, what the layer
+    chooses on this graph)."""
     torch.manual_seed(0)
     node_type, edge_index, edge_weight, displacement, edge_type = random_graph(
         args.large_nodes, args.large_types, args.large_degree
@@ -544,10 +551,10 @@ def large_graph_table(args):
         f"{args.large_types} types ({int(counts.max()):,} to {int(counts.min()):,} "
         f"nodes per type), {edge_index.size(1):,} edges, C={channels}"
     )
-    backends = ["scatter"] + (["segment_csr"] if weight_share_conv.segment_csr else [])
+    backends = ["scatter"] + (["segment_csr"] if backend.WITH_TORCH_SCATTER else [])
     header = (
-        f"{'scheme':<22}{'PyG layer':<24}"
-        + "".join(f"{'vs PyG, ' + backend:>22}" for backend in backends)
+        f"{'scheme':<22}{'order':<17}{'PyG layer':<24}"
+        + "".join(f"{'vs PyG, ' + name:>22}" for name in backends)
         + f"{'peak MiB (ours / PyG)':>24}"
     )
     print(header)
@@ -563,41 +570,64 @@ def large_graph_table(args):
             conv, node_type, edge_index, edge_weight, typed
         )
         parameters = [x, *conv.parameters()]
+        edge_typed = isinstance(conv, EdgeTypedConv)
+        orders = ORDERS if edge_typed else {"": None}
 
-        def ours(x, conv=conv, kwargs=kwargs):
-            return conv(x, edge_index, edge_weight, **kwargs)
+        def ours(x, conv=conv, kwargs=kwargs, weight=edge_weight):
+            return conv(x, edge_index, weight, **kwargs)
 
         with torch.no_grad():
-            if conv.weight_index not in ("displacement", "edge_type"):
-                expected = ours(x)
+            # RGCNConv and FastRGCNConv take no edge weights: compare with
+            # unit weights.
+            weight = torch.ones_like(edge_weight) if edge_typed else edge_weight
+            for order in orders.values():
+                if edge_typed:
+                    conv.aggregate_first = order
+                expected = ours(x, weight=weight)
                 for reference in references.values():
                     torch.testing.assert_close(
                         reference(x), expected, atol=1e-3, rtol=1e-3
                     )
         timers = {}
-        for backend in backends:
-            timers[backend] = step_timer(
-                _with_backend(ours, backend == "segment_csr"), x, parameters
-            )
+        for order_name, order in orders.items():
+            for backend_name in backends:
+                timers[order_name, backend_name] = step_timer(
+                    _with_order_and_backend(
+                        ours, conv, order, backend_name == "segment_csr"
+                    ),
+                    x,
+                    parameters,
+                )
         for reference, forward in references.items():
             timers[reference] = step_timer(forward, x, parameters)
         t = best_times(timers, args.large_rounds, 0.0)
         memory = {key: peak_memory_mib(timer.step) for key, timer in timers.items()}
         for reference in references:
-            rows[(name, reference)] = row = {
-                backend: t[reference] / t[backend] for backend in backends
-            }
-            row["peak_mib"] = memory["scatter"]
+            row = rows[(name, reference)] = {}
+            for order_name in orders:
+                ratios = [t[reference] / t[order_name, b] for b in backends]
+                for b, ratio in zip(backends, ratios, strict=True):
+                    row[_column(order_name, b)] = ratio
+                peak = memory[order_name, "scatter"]
+                row[_column(order_name, "peak_mib")] = peak
+                print(
+                    f"{name:<22}{order_name:<17}{reference:<24}"
+                    + "".join(f"{ratio:>21.2f}x" for ratio in ratios)
+                    + f"{peak:>12.0f} / {memory[reference]:<9.0f}"
+                )
             row["reference_peak_mib"] = memory[reference]
-            ratios = "".join(f"{row[backend]:>21.2f}x" for backend in backends)
-            print(
-                f"{name:<22}{reference:<24}{ratios}"
-                f"{memory['scatter']:>12.0f} / {memory[reference]:<9.0f}"
-            )
+            if edge_typed:
+                old, new = (t[order, "scatter"] for order in ORDERS)
+                row["aggregate first over per edge"] = old / new
+        if edge_typed:
+            print(f"{'':<22}aggregate first over per edge: {old / new:.2f}x")
     print(
         "\nvs PyG: time of PyG's building blocks doing the same products over "
         "the layer's time, with PyG's scatter or torch-scatter's segment_csr "
-        "as the layer's aggregation. RGCNConv and FastRGCNConv sum unweighted "
+        "as the layer's aggregation. order: for the edge-typed layers, each "
+        "message transformed by its own matrix (per edge) or the messages "
+        "summed per target and type, then transformed in one product "
+        "(aggregate first). RGCNConv and FastRGCNConv sum unweighted "
         "messages: the products and sums are the same, the edge weights are "
         "not applied. Peak MiB: resident memory of one step above the memory "
         "in use before it (the layer with PyG's scatter / the PyG layer)."
@@ -605,14 +635,20 @@ def large_graph_table(args):
     return rows
 
 
-def _with_backend(forward, segment):
+# The two orders of the edge-typed layers: aggregate_first of EdgeTypedConv.
+ORDERS = {"per edge": False, "aggregate first": True}
+
+
+def _column(order, name):
+    return f"{order}, {name}" if order else name
+
+
+def _with_order_and_backend(forward, conv, aggregate_first, segment):
     def run(x):
-        previous = weight_share_conv.USE_SEGMENT_CSR
-        weight_share_conv.USE_SEGMENT_CSR = segment
-        try:
+        if aggregate_first is not None:
+            conv.aggregate_first = aggregate_first
+        with mock.patch.object(backend, "use_segment_csr", segment):
             return forward(x)
-        finally:
-            weight_share_conv.USE_SEGMENT_CSR = previous
 
     return run
 

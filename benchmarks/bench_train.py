@@ -21,8 +21,9 @@ from types import SimpleNamespace
 import torch
 
 from pyg_weightshare import WeightShareConv, h36m_skeleton
+from pyg_weightshare.choices import SCHEME_NAMES
 from pyg_weightshare.datasets import PoseSplit
-from pyg_weightshare.training.config import SCHEMES, TrainConfig
+from pyg_weightshare.training.config import TrainConfig
 from pyg_weightshare.training.trainer import Trainer
 
 
@@ -95,7 +96,7 @@ def main(argv=None):
     dense_reference = _bench_convs().dense_reference
     graph = h36m_skeleton(16).to_data()
 
-    variants = [(scheme, True) for scheme in SCHEMES]
+    variants = [(scheme, True) for scheme in SCHEME_NAMES]
     variants[:3] = [
         (s, d) for s in ("full", "pre_agg", "post_agg") for d in (False, True)
     ]
@@ -107,7 +108,8 @@ def main(argv=None):
     print(header + "\n" + "-" * len(header))
     rows = {}
     for scheme, decouple in variants:
-        name = scheme + (" (decoupled)" if decouple and scheme in SCHEMES[:3] else "")
+        decoupled = decouple and scheme in SCHEME_NAMES[:3]
+        name = scheme + (" (decoupled)" if decoupled else "")
         ours = make_trainer(scheme, decouple, args.batch_size, args.steps)
         dense = make_trainer(scheme, decouple, args.batch_size, args.steps)
         densify(dense.model, graph, dense_reference)

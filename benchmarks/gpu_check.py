@@ -1,6 +1,6 @@
-"""One check of a machine with a GPU: the CUDA tests, layer and training
-speed as ratios, peak memory, and the projected time of the paper's
-benchmark recipe.
+"""One check of a machine with a GPU: the CUDA tests, layer, training and
+inference speed as ratios, peak memory, and the projected time of the
+paper's benchmark recipe.
 
 Sections, in order (each row that fails records its error and the run goes
 on; rows that would overrun ``--budget`` are skipped and say so):
@@ -22,7 +22,16 @@ on; rows that would overrun ``--budget`` are skipped and say so):
    computes them);
 5. the projected wall time of the paper's benchmark recipe (30 epochs over
    1.56 M poses, evaluation of the 0.54 M test poses after each) for the
-   fastest configuration, beside the paper's 10 hours on an RTX 2080 Ti.
+   fastest configuration, beside the paper's 10 hours on an RTX 2080 Ti;
+6. inference throughput (poses/s) of the bundled lifting network on the
+   device: the eager network, its fused inference form
+   (:meth:`PoseGCN.for_inference <pyg_weightshare.PoseGCN.for_inference>`)
+   eager, compiled and captured in a CUDA graph, in float32 and bfloat16,
+   each with its largest difference to the eager network; and
+   :meth:`Lifter.lift <pyg_weightshare.lifting.Lifter.lift>` of a long
+   video in pixels (preprocessing on the CPU included), as the lifter
+   chooses and with a CUDA graph. It runs right after the layers, before
+   the training rows, whose compiled ones take what is left of the budget.
 
 It prints a table and writes everything to ``--json``. On one GPU the full
 run takes under 8 minutes::
@@ -57,10 +66,11 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
-from pyg_weightshare import h36m_skeleton
+from pyg_weightshare import PoseGCN, h36m_skeleton
 from pyg_weightshare.datasets import ACTIONS, PoseSplit
+from pyg_weightshare.lifting.backends import CudaGraphModule
 from pyg_weightshare.training.config import RECIPES, TrainConfig
-from pyg_weightshare.training.evaluation import build_model, evaluate
+from pyg_weightshare.training.evaluation import evaluate
 from pyg_weightshare.training.step import TrainingStep
 from pyg_weightshare.training.trainer import Trainer
 
@@ -103,6 +113,9 @@ class Sizes:
     published_warmup: int = 10
     eval_poses: int = 100_000
     tests_timeout: float = 150.0
+    inference_batch: int = 16_384
+    inference_rounds: int = 20
+    lift_poses: int = 262_144
 
 
 QUICK = Sizes(
@@ -120,6 +133,9 @@ QUICK = Sizes(
     published_warmup=1,
     eval_poses=512,
     tests_timeout=300.0,
+    inference_batch=64,
+    inference_rounds=2,
+    lift_poses=256,
 )
 
 
@@ -383,7 +399,7 @@ def measure_published(
     dense_reference = _load("bench_convs").dense_reference
     config = _recipe_config(recipe, sizes, device)
     torch.manual_seed(0)
-    model = build_model(config, h36m_skeleton(16)).to(device)
+    model = PoseGCN(h36m_skeleton(16), **config.model_kwargs()).to(device)
     with torch.device(device):
         densify(model, h36m_skeleton(16).to_data().to(device), dense_reference)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -509,7 +525,7 @@ def _add_speedups(result: dict) -> None:
 def evaluation_throughput(device: torch.device, sizes: Sizes) -> dict:
     _reset(device)
     config = _recipe_config("benchmark", sizes, device)
-    model = build_model(config, h36m_skeleton(16)).to(device)
+    model = PoseGCN(h36m_skeleton(16), **config.model_kwargs()).to(device)
     split = _random_split(sizes.eval_poses, torch.device("cpu"), seed=1)
     evaluate(model, split[:256], device)  # first calls initialise the libraries
     _synchronize(device)
@@ -541,6 +557,126 @@ def projection(training: dict, evaluation: dict) -> dict | None:
         "paper_hours": PAPER_HOURS,
         "speedup_vs_paper": PAPER_HOURS * 3600 / total,
     }
+
+
+# 6. Inference ---------------------------------------------------------------------
+
+
+def inference_throughput(
+    device: torch.device, sizes: Sizes, budget: Budget, backend: str
+) -> dict:
+    """Poses per second of the bundled network on batches resident on the
+    device, and of whole lifts."""
+    _reset(device)
+    model = PoseGCN.pretrained().to(device).eval()
+    generator = torch.Generator().manual_seed(2)
+    shape = (sizes.inference_batch, model.num_joints, model.in_channels)
+    inputs = (2 * torch.rand(shape, generator=generator) - 1).to(device)
+    with torch.inference_mode():
+        reference = model(inputs)
+
+    def fused(dtype: torch.dtype):
+        return model.for_inference().to(dtype)
+
+    def compiled(dtype: torch.dtype):
+        module = fused(dtype)
+        return torch.compile(module, backend=backend, fullgraph=True, dynamic=False)
+
+    def cuda_graph(dtype: torch.dtype):
+        return CudaGraphModule(fused(dtype), inputs.to(dtype))
+
+    builders = {
+        "eager fp32": (lambda dtype: model, torch.float32),
+        "fused fp32": (fused, torch.float32),
+        "compiled fp32": (compiled, torch.float32),
+        "cuda graph fp32": (cuda_graph, torch.float32),
+        "fused bf16": (fused, torch.bfloat16),
+        "compiled bf16": (compiled, torch.bfloat16),
+        "cuda graph bf16": (cuda_graph, torch.bfloat16),
+    }
+    rows = {}
+    for name, (build, dtype) in builders.items():
+        needs = COMPILE_ROW_SECONDS if name.startswith("compiled") else ROW_SECONDS
+        if name.startswith("cuda graph") and device.type != "cuda":
+            rows[name] = {"skipped": "needs CUDA"}
+        elif budget.left() < needs:
+            rows[name] = {"skipped": "time budget"}
+        else:
+            print(f"  inference: {name} ...", file=sys.stderr, flush=True)
+            try:
+                rows[name] = _inference_row(build, inputs.to(dtype), reference, sizes)
+            except Exception as error:
+                rows[name] = _error(error)
+    eager = rows["eager fp32"].get("poses_per_second")
+    for row in rows.values():
+        if eager and "poses_per_second" in row:
+            row["speedup_vs_eager"] = row["poses_per_second"] / eager
+    return {
+        "network": repr(model),
+        "batch": sizes.inference_batch,
+        "rows": rows,
+        "lift": _lift_rows(model, device, sizes, budget),
+    }
+
+
+def _inference_row(build, inputs: torch.Tensor, reference: torch.Tensor, sizes):
+    device = inputs.device
+    with torch.inference_mode():
+        start = time.perf_counter()
+        network = build(inputs.dtype)
+        output = network(inputs)  # compiles, captures, initialises
+        _synchronize(device)
+        setup = time.perf_counter() - start
+        difference = (output.float() - reference).abs().max()
+        start = time.perf_counter()
+        for _ in range(sizes.inference_rounds):
+            network(inputs)
+        _synchronize(device)
+        seconds = time.perf_counter() - start
+    return {
+        "poses_per_second": sizes.inference_rounds * len(inputs) / seconds,
+        "max_difference": float(difference),
+        "setup_seconds": setup,
+    }
+
+
+def _lift_rows(model: PoseGCN, device: torch.device, sizes, budget: Budget) -> dict:
+    """A whole lift of a video in pixels: the lifter's own choice, and
+    compiled (a CUDA graph; Inductor on a CPU is measured by
+    ``bench_lift.py``)."""
+    from pyg_weightshare.lifting import Lifter
+
+    rng = np.random.default_rng(0)
+    keypoints = np.concatenate(
+        [
+            rng.uniform(0, 1000, (sizes.lift_poses, 17, 2)),
+            np.ones((sizes.lift_poses, 17, 1)),
+        ],
+        axis=-1,
+    )
+    rows = {}
+    for name, compile in (("lift", None), ("lift cuda graph", True)):
+        if compile and device.type != "cuda":
+            rows[name] = {"skipped": "needs CUDA"}
+            continue
+        if budget.left() < ROW_SECONDS:
+            rows[name] = {"skipped": "time budget"}
+            continue
+        try:
+            lifter = Lifter(model, device=device, compile=compile)
+            lifter.lift(keypoints[:1024], layout="coco", image_size=(1000, 1000))
+            start = time.perf_counter()
+            poses = lifter.lift(keypoints, layout="coco", image_size=(1000, 1000))
+            seconds = time.perf_counter() - start  # the poses are on the CPU
+            if not np.isfinite(poses).all():
+                raise FloatingPointError("lifted poses are not finite")
+            rows[name] = {
+                "poses_per_second": sizes.lift_poses / seconds,
+                "compiled": lifter.backend.compiles(sizes.lift_poses),
+            }
+        except Exception as error:
+            rows[name] = _error(error)
+    return rows
 
 
 # Report --------------------------------------------------------------------------
@@ -629,7 +765,34 @@ def print_report(report: dict) -> None:
             f"{PAPER_HOURS:.0f} h on an RTX 2080 Ti "
             f"({projected['speedup_vs_paper']:.0f}x as long)"
         )
+    _print_inference(report["inference"], report["device_name"])
     print(f"\n{report['elapsed_seconds']:.0f} s in all")
+
+
+def _print_inference(inference: dict, device_name: str) -> None:
+    if "error" in inference:
+        print(f"\ninference: {inference['error']}")
+        return
+    print(
+        f"\ninference on {device_name}, the bundled network ({inference['network']}), "
+        f"batches of {inference['batch']:,} poses resident on the device"
+    )
+    header = (
+        f"{'configuration':<26}{'poses/s':>14}{'vs eager':>10}{'max diff':>10}"
+        f"{'setup s':>9}"
+    )
+    print(header + "\n" + "-" * len(header))
+    for name, row in inference["rows"].items():
+        print(
+            f"{name:<26}{_cell(row, 'poses_per_second', ',.0f'):>14}"
+            f"{_cell(row, 'speedup_vs_eager', '.2f'):>10}"
+            f"{_cell(row, 'max_difference', '.1e'):>10}"
+            f"{_cell(row, 'setup_seconds', '.1f'):>9}"
+        )
+    for name, row in inference["lift"].items():
+        print(
+            f"{name + ' (from pixels)':<26}{_cell(row, 'poses_per_second', ',.0f'):>14}"
+        )
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -684,6 +847,11 @@ def main(argv: list[str] | None = None) -> dict:
         report["tests"] = run_cuda_tests(min(sizes.tests_timeout, budget.left() / 3))
     print("layers ...", file=sys.stderr, flush=True)
     report["layers"] = layer_speedups(device, sizes, budget)
+    print("inference ...", file=sys.stderr, flush=True)
+    try:
+        report["inference"] = inference_throughput(device, sizes, budget, backend)
+    except Exception as error:
+        report["inference"] = _error(error)
     report["training"] = training_throughput(
         device, sizes, budget, args.modes, backend, workers
     )

@@ -21,11 +21,11 @@ _EXPORTS = {
     "Scheme": "pyg_weightshare.nn.schemes",
     "Skeleton": "pyg_weightshare.skeleton",
     "WeightShareConv": "pyg_weightshare.nn",
-    "channels_for_budget": "pyg_weightshare.presets",
+    "channels_for_budget": "pyg_weightshare.training.presets",
     "get_scheme": "pyg_weightshare.nn.schemes",
     "h36m_joint_groups": "pyg_weightshare.nn",
     "h36m_skeleton": "pyg_weightshare.skeleton",
-    "paper_config": "pyg_weightshare.presets",
+    "paper_config": "pyg_weightshare.training.presets",
     "stacked_xavier_uniform_": "pyg_weightshare.nn",
     "typed_matmul": "pyg_weightshare.nn",
 }

@@ -2,10 +2,12 @@
 
 Subcommands: ``synth`` (write the synthetic dataset), ``train``, ``evaluate``,
 ``ablation`` (a paper table in one command), ``visualize``, ``lift`` (3D poses
-from 2D keypoint files) and ``export`` (an ONNX graph). The options of
+from 2D keypoint files) and ``export`` (an ONNX graph), declared with their
+options in :obj:`COMMANDS`, each option once (:class:`Option`); those of
 ``train`` and ``ablation`` are the fields of
-:class:`~pyg_weightshare.training.TrainConfig`. Every expected error is one
-line on stderr and exit status 2; Ctrl-C stops with one line and status 130.
+:class:`~pyg_weightshare.training.TrainConfig` (:func:`config_option`).
+Every expected error is one line on stderr and exit status 2; Ctrl-C stops
+with one line and status 130.
 Building the parser imports no torch, so ``--help`` and ``--version`` are
 immediate.
 """
@@ -16,6 +18,7 @@ import argparse
 import dataclasses
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,8 @@ from pyg_weightshare.training.config import (
 # More threads than this rarely help the small matrix products of a lifting
 # network, and every one beyond the free cores costs far more than it gains.
 MAX_DEFAULT_THREADS = 4
+
+TRAIN_CONFIG_FIELDS = {field.name: field for field in dataclasses.fields(TrainConfig)}
 
 # The TrainConfig fields `ablation` takes: the rest are fixed by the table.
 ABLATION_FIELDS = (
@@ -69,25 +74,9 @@ def default_threads() -> int:
     return max(1, min(MAX_DEFAULT_THREADS, available_cores() // 2))
 
 
-def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
-    """Adds :obj:`--threads`; pair with :func:`apply_runtime_arguments`.
-
-    Args:
-        parser (argparse.ArgumentParser): A (sub)command's parser.
-    """
-    parser.add_argument(
-        "--threads",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help=f"CPU threads of PyTorch (default: half the available cores, at "
-        f"most {MAX_DEFAULT_THREADS}; {default_threads()} here)",
-    )
-
-
 def apply_runtime_arguments(args: argparse.Namespace) -> str:
-    """Sets the threads of :func:`add_runtime_arguments` in PyTorch and
-    returns the line that says so, for the first line a command prints.
+    """Sets the threads of :obj:`--threads` in PyTorch and returns the line
+    that says so, for the first line a command prints.
 
     Args:
         args (argparse.Namespace): The parsed arguments.
@@ -113,60 +102,126 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _default_text(field: dataclasses.Field) -> str:
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+class Option:
+    """One option of a subcommand, declared once: its flag, help text and
+    ``argparse`` settings. The help text
+    shows the default, appended as ``(default: ...)``: :obj:`shown_default`
+    when given, else the value of :obj:`default`; a required option shows
+    none.
+
+    Args:
+        flag (str): The option, e.g. :obj:`"--out"`.
+        help (str): What it sets, without its default.
+        shown_default (str, optional): The default as the help text says
+            it, when not the value itself (e.g. :obj:`"the checkpoint's"`).
+        group (str, optional): The title of the help section it is listed
+            in. (default: :obj:`None`, the subcommand's options)
+        **settings: Other arguments of ``add_argument``, e.g.
+            :obj:`required`, :obj:`type`, :obj:`default`, :obj:`action`.
+
+    Example:
+        >>> force = Option("--force", "replace an existing output",
+        ...                action="store_true", shown_default="no")
+        >>> force.help_text()
+        'replace an existing output (default: no)'
+    """
+
+    def __init__(
+        self,
+        flag: str,
+        help: str,
+        shown_default: str | None = None,
+        group: str | None = None,
+        **settings: Any,
+    ) -> None:
+        self.flag, self.help, self.shown_default = flag, help, shown_default
+        self.group, self.settings = group, settings
+
+    def help_text(self) -> str:
+        """The help text with the default it shows."""
+        if self.settings.get("required"):
+            return self.help
+        default = self.shown_default
+        if default is None:
+            default = self.settings.get("default")
+            default = " ".join(default) if isinstance(default, list) else default
+        return f"{self.help} (default: {default})"
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        """Adds the option to :obj:`parser`."""
+        parser.add_argument(self.flag, help=self.help_text(), **self.settings)
+
+
+def _shown_default(field: dataclasses.Field) -> str:
+    if "shown_default" in field.metadata:
+        return field.metadata["shown_default"]
     if field.name in RECIPE_FIELDS:
         values = ", ".join(
             f"{name} {getattr(recipe, field.name)}" for name, recipe in RECIPES.items()
         )
         return f"the recipe's: {values}"
-    default = (
-        field.default_factory()
-        if field.default is dataclasses.MISSING
-        else field.default
-    )
-    if isinstance(default, list):
-        return " ".join(default)
-    return str(default)
+    default = _field_default(field)
+    return " ".join(default) if isinstance(default, list) else str(default)
 
 
-def add_config_arguments(
-    parser: argparse.ArgumentParser, names: tuple[str, ...] | None = None
-) -> None:
-    """Adds an option for each :class:`TrainConfig` field (or those in
-    :obj:`names`), with the help text, choices and default of the field.
-    Options not given are left out of the parsed namespace.
+def _field_default(field: dataclasses.Field) -> Any:
+    if field.default is dataclasses.MISSING:
+        return field.default_factory()
+    return field.default
+
+
+def config_option(name: str, **overrides: Any) -> Option:
+    """The option of the :class:`TrainConfig` field :obj:`name`, with the
+    field's help text, choices and default. The option is left out of the
+    parsed namespace when not given (so that a resumed run keeps its
+    saved value), unless :obj:`overrides` give it a :obj:`default`.
 
     Args:
-        parser (argparse.ArgumentParser): The parser.
-        names (tuple[str, ...], optional): The fields. (default: all but
-            :obj:`out`)
+        name (str): The field, e.g. :obj:`"device"`.
+        **overrides: :class:`Option` arguments that differ for this
+            subcommand, e.g. :obj:`shown_default`.
     """
-    groups: dict[str, Any] = {}
-    for field in dataclasses.fields(TrainConfig):
-        if field.name == "out" or (names is not None and field.name not in names):
-            continue
-        options = dict(field.metadata)
-        group_name = options.pop("group")
-        if group_name not in groups:
-            groups[group_name] = parser.add_argument_group(group_name)
-        help_text = options.pop("help")
-        if "(default:" not in help_text:
-            help_text += f" (default: {_default_text(field)})"
-        if field.name in ("decouple", "non_local"):
-            options["action"] = argparse.BooleanOptionalAction
-        elif "type" not in options and "choices" in options:
-            options["type"] = type(options["choices"][0])
-        flag = "--" + field.name.replace("_", "-")
-        groups[group_name].add_argument(
-            flag, dest=field.name, default=argparse.SUPPRESS, help=help_text, **options
-        )
+    field = TRAIN_CONFIG_FIELDS[name]
+    settings = dict(field.metadata)
+    settings.pop("shown_default", None)
+    help_text = settings.pop("help")
+    settings.setdefault("dest", name)
+    settings.setdefault("default", argparse.SUPPRESS)
+    if field.type in ("bool", "bool | None"):
+        settings["action"] = argparse.BooleanOptionalAction
+    elif "type" not in settings and "choices" in settings:
+        settings["type"] = type(settings["choices"][0])
+    settings["shown_default"] = _shown_default(field)
+    settings.update(overrides)
+    return Option("--" + name.replace("_", "-"), help_text, **settings)
+
+
+def config_options(names: tuple[str, ...] | None = None) -> tuple[Option, ...]:
+    """The options of the :class:`TrainConfig` fields (those in
+    :obj:`names`; default: all but :obj:`out`), in the fields' order."""
+    if names is None:
+        names = tuple(name for name in TRAIN_CONFIG_FIELDS if name != "out")
+    return tuple(config_option(name) for name in TRAIN_CONFIG_FIELDS if name in names)
 
 
 def _given_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The :class:`TrainConfig` options given on the command line, but the
     run directory."""
-    names = {field.name for field in dataclasses.fields(TrainConfig)} - {"out"}
-    return {name: value for name, value in vars(args).items() if name in names}
+    return {
+        name: value
+        for name, value in vars(args).items()
+        if name in TRAIN_CONFIG_FIELDS and name != "out"
+    }
 
 
 def _config(args: argparse.Namespace) -> TrainConfig:
@@ -233,16 +288,51 @@ def _lift(args: argparse.Namespace) -> None:
 
     from pyg_weightshare.lifting import Lifter, save_lifted
 
-    options = {"min_confidence": args.min_confidence, "device": args.device}
-    if args.checkpoint is None:
-        lifter = Lifter.pretrained(**options)
-        print("Lifting with the bundled model (see --checkpoint)")
-    else:
-        lifter = Lifter.from_checkpoint(args.checkpoint, **options)
+    options = {
+        "min_confidence": args.min_confidence,
+        "device": args.device,
+        "compile": args.compile,
+        "backend": args.backend,
+    }
+    try:
+        if args.checkpoint is None:
+            lifter = Lifter.pretrained(**options)
+            print("Lifting with the bundled model (see --checkpoint)")
+        else:
+            lifter = Lifter.from_checkpoint(args.checkpoint, **options)
+    except ImportError as error:  # --backend onnxruntime without onnxruntime
+        raise OSError(str(error)) from None
+    if args.bvh:
+        from pyg_weightshare.outputs import check_output
+
+        check_output(args.bvh, [args.input], args.force)
     videos = lifter.lift_file(args.input, args.layout, args.image_size)
+    bodies = {}
+    if args.fit or args.bvh:
+        from pyg_weightshare.lifting.fit import fit_skeleton
+
+        for name, video in videos.items():
+            bodies[name] = fit_skeleton(
+                video.poses, video.keypoints, video.image_size,
+                args.focal_length, args.fps, args.smoothing,
+            )  # fmt: skip
+    if args.fit:
+        videos = {
+            name: video._replace(poses=bodies[name].joints)
+            for name, video in videos.items()
+        }
     out = save_lifted(args.out, videos, lifter)
     frames = sum(len(video.poses) for video in videos.values())
     print(f"Lifted {frames} frames of {len(videos)} video(s) to {out}")
+    if args.bvh:
+        from pyg_weightshare.lifting.bvh import write_bvh
+
+        bvh = Path(args.bvh)
+        for name, body in bodies.items():
+            safe = re.sub(r"[^\w.-]+", "_", name)
+            path = bvh if len(bodies) == 1 else bvh.with_stem(f"{bvh.stem}_{safe}")
+            write_bvh(path, body, args.fps, [args.input], args.force)
+            print(f"Wrote {path}")
     if args.plot:
         from pyg_weightshare.lifting.animation import animate_lift
 
@@ -275,8 +365,194 @@ def _export(args: argparse.Namespace) -> None:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class Command:
+    """A subcommand: its one-line help, the function that runs it and its
+    options.
+
+    Args:
+        help (str): What it does, shown in ``pyg-weightshare --help``.
+        run (Callable[[argparse.Namespace], None]): Runs it on the parsed
+            arguments.
+        options (tuple[Option, ...]): Its options, in the order of its help.
+    """
+
+    help: str
+    run: Callable[[argparse.Namespace], None]
+    options: tuple[Option, ...]
+
+
+# Options several subcommands share.
+THREADS = Option(
+    "--threads",
+    "CPU threads of PyTorch",
+    shown_default=f"half the available cores, at most {MAX_DEFAULT_THREADS}; "
+    f"{default_threads()} here",
+    type=_positive_int,
+    default=None,
+    metavar="N",
+)
+NO_PROGRESS = Option(
+    "--no-progress",
+    "no progress bars",
+    shown_default="shown",
+    dest="progress",
+    action="store_false",
+)
+CHECKPOINT = Option("--checkpoint", "a best.pt or last.pt of a run", required=True)
+CHECKPOINT_DATA = config_option(
+    "data_dir",
+    shown_default="the data the checkpoint was trained on",
+    default=None,
+    group=None,
+)
+DEVICE = config_option("device", default="cpu", group=None)
+
+COMMANDS = {
+    "synth": Command(
+        "write the synthetic Human3.6M dataset",
+        _synth,
+        (
+            Option("--out", "output directory", required=True),
+            Option("--frames", "mean frames per take", type=_positive_int,
+                   default=700),
+            Option("--seed", "random seed", type=int, default=0),
+            Option("--subjects", "subjects to write", shown_default="all seven",
+                   nargs="+", default=["S1", "S5", "S6", "S7", "S8", "S9", "S11"]),
+            Option("--detections",
+                   "also write noisy 2D keypoints as data_2d_h36m_NAME.npz",
+                   shown_default="no", metavar="NAME"),
+        ),
+    ),
+    "train": Command(
+        "train and evaluate a lifting network",
+        _train,
+        (
+            config_option(
+                "out",
+                default=_field_default(TRAIN_CONFIG_FIELDS["out"]),
+                group=None,
+            ),
+            Option("--resume",
+                   "continue the run in --out with its saved settings; options "
+                   "given must equal them, except --epochs, which may grow",
+                   shown_default="start a new run", action="store_true"),
+            *config_options(),
+            THREADS,
+            NO_PROGRESS,
+        ),
+    ),
+    "evaluate": Command(
+        "per-action errors of a checkpoint",
+        _evaluate,
+        (
+            CHECKPOINT,
+            CHECKPOINT_DATA,
+            DEVICE,
+            config_option("test_subjects", shown_default="the checkpoint's",
+                          default=None, group=None),
+            THREADS,
+        ),
+    ),
+    "ablation": Command(
+        "train every row of a paper table",
+        _ablation,
+        (
+            Option("--table",
+                   "the paper table: 2 (decoupling), 3 (schemes) or 4 (size)",
+                   type=int, choices=(2, 3, 4), required=True),
+            Option("--out", "directory of the runs", shown_default="runs/table<N>",
+                   default=None),
+            Option("--seeds", "runs per row, seeded 0, 1, ...",
+                   type=_positive_int, default=1),
+            *config_options(ABLATION_FIELDS),
+            THREADS,
+            NO_PROGRESS,
+        ),
+    ),
+    "visualize": Command(
+        "figure like the paper's Fig. 7",
+        _visualize,
+        (
+            CHECKPOINT,
+            CHECKPOINT_DATA,
+            Option("--out", "PNG path, or a directory to write poses.png in",
+                   shown_default="poses.png beside the checkpoint", default=None),
+            Option("--num-poses", "test poses to draw", type=_positive_int,
+                   default=4),
+        ),
+    ),
+    "lift": Command(
+        "3D poses from a file of 2D keypoints",
+        _lift,
+        (
+            Option("--checkpoint", CHECKPOINT.help,
+                   shown_default="the bundled model, pre-aggregation at 64 "
+                   "channels trained on the synthetic data"),
+            Option("--input",
+                   "VideoPose3D custom 2D .npz, COCO keypoint results .json, or "
+                   ".npy [frames, keypoints, 2 or 3]",
+                   required=True),
+            Option("--out", ".npz of 3D poses to write", required=True),
+            Option("--layout", "keypoint layout of the input",
+                   shown_default="what the file says", choices=("h36m", "coco")),
+            Option("--image-size", "image size in pixels",
+                   shown_default="the .npz metadata", nargs=2, type=_positive_int,
+                   metavar=("W", "H")),
+            Option("--min-confidence",
+                   "keypoints less confident are filled in over time",
+                   type=float, default=0.1),
+            Option("--plot", "also write an animated GIF per video",
+                   shown_default="no", action="store_true"),
+            Option("--fit",
+                   "write the poses of a kinematic body fitted to the lift: "
+                   "constant bones, hinge knees and elbows, smoothed, reprojected "
+                   "onto the 2D",
+                   shown_default="the raw lift", action="store_true"),
+            Option("--bvh",
+                   "also write the fitted body's animation, on its trajectory, "
+                   "as BVH; one file per video, named OUT_<video>.bvh when there "
+                   "are several",
+                   shown_default="none", metavar="OUT.bvh"),
+            Option("--fps", "frame rate of the videos, for smoothing and BVH",
+                   type=_positive_float, default=50.0),
+            Option("--focal-length",
+                   "the camera's focal length in pixels, for the trajectory and "
+                   "the reprojection",
+                   shown_default="the image's larger side, a 53 degree field "
+                   "of view", type=_positive_float, metavar="PIXELS"),
+            Option("--smoothing",
+                   "with --fit or --bvh: motion faster than this is treated as "
+                   "jitter; raise it for fast motion, 0 turns smoothing off",
+                   type=float, default=4.0, metavar="HZ"),
+            Option("--force", "replace existing output files",
+                   shown_default="stop with an error", action="store_true"),
+            Option("--compile",
+                   "run the network compiled: Inductor on a CPU, a CUDA graph "
+                   "on a GPU",
+                   shown_default="where the input is large enough for it to "
+                   "pay off", action=argparse.BooleanOptionalAction),
+            Option("--backend",
+                   "torch (the fused inference network) or onnxruntime (its "
+                   "ONNX graph, CPU only; needs the onnx extra)",
+                   choices=("torch", "onnxruntime"), default="torch"),
+            DEVICE,
+            THREADS,
+        ),
+    ),
+    "export": Command(
+        "ONNX graph of a checkpoint",
+        _export,
+        (CHECKPOINT, Option("--out", ".onnx file to write", required=True)),
+    ),
+}  # fmt: skip
+"""The subcommands of ``pyg-weightshare`` by name: to add an option to one,
+add an :class:`Option` to its :obj:`options`."""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``pyg-weightshare`` command."""
+    """The argument parser of the ``pyg-weightshare`` command, built from
+    :obj:`COMMANDS`."""
     parser = _Parser(
         prog="pyg-weightshare",
         description="Weight-sharing GCNs for 2D-to-3D human pose lifting "
@@ -285,170 +561,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    def command(name: str, help: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, help=help, description=help)
-
-    synth = command("synth", "write the synthetic Human3.6M dataset")
-    synth.add_argument("--out", required=True, help="output directory")
-    synth.add_argument(
-        "--frames",
-        type=_positive_int,
-        default=700,
-        help="mean frames per take (default: 700)",
-    )
-    synth.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    synth.add_argument(
-        "--subjects",
-        nargs="+",
-        default=["S1", "S5", "S6", "S7", "S8", "S9", "S11"],
-        help="subjects to write (default: all seven)",
-    )
-    synth.add_argument(
-        "--detections",
-        metavar="NAME",
-        help="also write noisy 2D keypoints as data_2d_h36m_NAME.npz (default: no)",
-    )
-    synth.set_defaults(run=_synth)
-
-    train = command("train", "train and evaluate a lifting network")
-    train.add_argument(
-        "--out", default="runs/pre_agg", help="run directory (default: runs/pre_agg)"
-    )
-    train.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue the run in --out with its saved settings; options given "
-        "must equal them, except --epochs, which may grow (default: start a new "
-        "run)",
-    )
-    add_config_arguments(train)
-    add_runtime_arguments(train)
-    _add_progress_argument(train)
-    train.set_defaults(run=_train)
-
-    evaluate = command("evaluate", "per-action errors of a checkpoint")
-    _add_checkpoint_arguments(evaluate)
-    evaluate.add_argument(
-        "--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)"
-    )
-    evaluate.add_argument(
-        "--test-subjects",
-        nargs="+",
-        metavar="SUBJECT",
-        help="subjects to evaluate on (default: the checkpoint's)",
-    )
-    add_runtime_arguments(evaluate)
-    evaluate.set_defaults(run=_evaluate)
-
-    ablation = command("ablation", "train every row of a paper table")
-    ablation.add_argument(
-        "--table",
-        type=int,
-        choices=(2, 3, 4),
-        required=True,
-        help="the paper table: 2 (decoupling), 3 (schemes) or 4 (size)",
-    )
-    ablation.add_argument(
-        "--out", default=None, help="directory of the runs (default: runs/table<N>)"
-    )
-    ablation.add_argument(
-        "--seeds",
-        type=_positive_int,
-        default=1,
-        help="runs per row, seeded 0, 1, ... (default: 1)",
-    )
-    add_config_arguments(ablation, ABLATION_FIELDS)
-    add_runtime_arguments(ablation)
-    _add_progress_argument(ablation)
-    ablation.set_defaults(run=_ablation)
-
-    visualize = command("visualize", "figure like the paper's Fig. 7")
-    _add_checkpoint_arguments(visualize)
-    visualize.add_argument(
-        "--out",
-        default=None,
-        help="PNG path, or a directory to write poses.png in (default: poses.png "
-        "beside the checkpoint)",
-    )
-    visualize.add_argument(
-        "--num-poses",
-        type=_positive_int,
-        default=4,
-        help="test poses to draw (default: 4)",
-    )
-    visualize.set_defaults(run=_visualize)
-
-    lift = command("lift", "3D poses from a file of 2D keypoints")
-    lift.add_argument(
-        "--checkpoint",
-        help="a best.pt or last.pt of a run (default: the bundled model, "
-        "pre-aggregation at 64 channels trained on the synthetic data)",
-    )
-    lift.add_argument(
-        "--input",
-        required=True,
-        help="VideoPose3D custom 2D .npz, COCO keypoint results .json, or .npy "
-        "[frames, keypoints, 2 or 3]",
-    )
-    lift.add_argument("--out", required=True, help=".npz of 3D poses to write")
-    lift.add_argument(
-        "--layout",
-        choices=("h36m", "coco"),
-        help="keypoint layout of the input (default: what the file says)",
-    )
-    lift.add_argument(
-        "--image-size",
-        nargs=2,
-        type=_positive_int,
-        metavar=("W", "H"),
-        help="image size in pixels (default: the .npz metadata)",
-    )
-    lift.add_argument(
-        "--min-confidence",
-        type=float,
-        default=0.1,
-        help="keypoints less confident are filled in over time (default: 0.1)",
-    )
-    lift.add_argument(
-        "--plot",
-        action="store_true",
-        help="also write an animated GIF per video (default: no)",
-    )
-    lift.add_argument(
-        "--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)"
-    )
-    add_runtime_arguments(lift)
-    lift.set_defaults(run=_lift)
-
-    export = command("export", "ONNX graph of a checkpoint")
-    export.add_argument(
-        "--checkpoint", required=True, help="a best.pt or last.pt of a run"
-    )
-    export.add_argument("--out", required=True, help=".onnx file to write")
-    export.set_defaults(run=_export)
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name, command in COMMANDS.items():
+        subparser = subparsers.add_parser(
+            name, help=command.help, description=command.help
+        )
+        groups: dict[str, argparse._ArgumentGroup] = {}
+        for option in command.options:
+            target = subparser
+            if option.group is not None:
+                if option.group not in groups:
+                    groups[option.group] = subparser.add_argument_group(option.group)
+                target = groups[option.group]
+            option.add_to(target)
+        subparser.set_defaults(run=command.run)
     return parser
-
-
-def _add_checkpoint_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--checkpoint", required=True, help="a best.pt or last.pt of a run"
-    )
-    parser.add_argument(
-        "--data-dir",
-        help="directory of the VideoPose3D .npz files (default: the data the "
-        "checkpoint was trained on)",
-    )
-
-
-def _add_progress_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--no-progress",
-        dest="progress",
-        action="store_false",
-        help="no progress bars (default: shown)",
-    )
 
 
 def _one_line(error: BaseException) -> str:

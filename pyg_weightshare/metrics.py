@@ -9,8 +9,6 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from pyg_weightshare.datasets.human36m import ACTIONS
-
 REDUCTIONS = ("mean", "none")
 
 
@@ -216,7 +214,7 @@ def evaluate_by_action(
     pred: Tensor,
     target: Tensor,
     action: Tensor,
-    action_names: Sequence[str] = ACTIONS,
+    action_names: Sequence[str],
     root: int = 0,
     scale: float = 1.0,
     chunk_size: int = 65536,
@@ -228,8 +226,8 @@ def evaluate_by_action(
         target (torch.Tensor): Ground truth :obj:`[N, J, 3]`.
         action (torch.Tensor): The action id of each pose :obj:`[N]`, an
             index into :obj:`action_names`.
-        action_names (Sequence[str], optional): The action names.
-            (default: :obj:`ACTIONS`)
+        action_names (Sequence[str]): The action names, e.g.
+            :obj:`~pyg_weightshare.datasets.human36m.ACTIONS`.
         root (int, optional): The root joint. (default: :obj:`0`, the hip)
         scale (float, optional): Multiplies the errors, e.g. :obj:`1000` to
             report poses in metres in millimetres. (default: :obj:`1.0`)
@@ -241,8 +239,9 @@ def evaluate_by_action(
 
     Example:
         >>> target = torch.randn(6, 16, 3)
-        >>> action = torch.tensor([0, 0, 0, 0, 13, 13])
-        >>> errors = evaluate_by_action(target, target, action, scale=1000)
+        >>> names = ("Directions", "Walking")
+        >>> action = torch.tensor([0, 0, 0, 0, 1, 1])
+        >>> errors = evaluate_by_action(target, target, action, names, scale=1000)
         >>> errors.actions, errors.num_poses, errors.mpjpe_action_mean
         (('Directions', 'Walking'), (4, 2), 0.0)
     """

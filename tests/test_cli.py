@@ -1,4 +1,5 @@
 import argparse
+import dataclasses
 import subprocess
 import sys
 
@@ -6,9 +7,10 @@ import pytest
 import torch
 
 import pyg_weightshare
-from pyg_weightshare.cli import build_parser, default_threads, main
-from pyg_weightshare.datasets import SUBJECTS, synthesize_h36m
+from pyg_weightshare.cli import COMMANDS, Option, build_parser, default_threads, main
+from pyg_weightshare.datasets import SUBJECTS
 from pyg_weightshare.datasets.synthetic import DEFAULT_FRAMES
+from pyg_weightshare.training import TrainConfig
 
 
 def subparsers(parser):
@@ -28,6 +30,49 @@ def test_every_option_has_help_text_with_its_default():
             assert action.help, f"{where} has no help text"
             if not action.required and not isinstance(action, argparse._VersionAction):
                 assert "(default:" in action.help, f"{where} shows no default"
+
+
+def options(command):
+    return {
+        flag: action
+        for action in subparsers(build_parser())[command]._actions
+        for flag in action.option_strings
+    }
+
+
+def test_shared_options_come_from_one_declaration():
+    train = options("train")
+    for command in ("evaluate", "lift"):
+        device = options(command)["--device"]
+        assert (
+            device.help
+            == train["--device"].help
+            == "cpu, cuda or cuda:N (default: cpu)"
+        )
+        assert device.default == TrainConfig.device == "cpu"
+    assert train["--out"].default == TrainConfig.out
+    assert train["--out"].help == f"run directory (default: {TrainConfig.out})"
+    for command in ("evaluate", "visualize"):
+        data_dir = options(command)["--data-dir"]
+        assert data_dir.help.startswith(train["--data-dir"].help.split(" (")[0])
+        assert data_dir.default is None
+
+
+def test_an_option_is_one_declared_entry(monkeypatch):
+    export = COMMANDS["export"]
+    force = Option("--force", "replace an existing output", shown_default="no",
+                   action="store_true")  # fmt: skip
+    monkeypatch.setitem(
+        COMMANDS,
+        "export",
+        dataclasses.replace(export, options=(*export.options, force)),
+    )
+    args = build_parser().parse_args(["export", "--checkpoint", "a.pt", "--out", "b",
+                                      "--force"])  # fmt: skip
+    assert args.force is True and args.run is export.run
+    assert (
+        options("export")["--force"].help == "replace an existing output (default: no)"
+    )
 
 
 def test_defaults_shown_are_the_real_ones():
@@ -77,13 +122,6 @@ def test_synth_takes_frames_and_seed(tmp_path):
 # Bad arguments: one line on stderr and exit status 2 -------------------------
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("h36m")
-    synthesize_h36m(root, frames=12, seed=3)
-    return root
-
-
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -96,9 +134,9 @@ def data(tmp_path_factory):
         (["--val-subjects"], "--val-subjects is empty: select_on='val' needs"),
     ],
 )  # fmt: skip
-def test_bad_training_arguments(data, tmp_path, capsys, argv, message):
+def test_bad_training_arguments(tiny_data, tmp_path, capsys, argv, message):
     out = tmp_path / "run"
-    assert main(["train", "--data-dir", str(data), "--out", str(out), *argv]) == 2
+    assert main(["train", "--data-dir", str(tiny_data), "--out", str(out), *argv]) == 2
     error = capsys.readouterr().err
     assert message in error and error.count("\n") == 1
     assert not out.exists()

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from pyg_weightshare.datasets.human36m import ACTIONS
 from pyg_weightshare.metrics import ActionErrors, evaluate_by_action, mpjpe, p_mpjpe
 
 
@@ -114,7 +115,7 @@ def test_evaluate_by_action():
     pred = target.clone()
     pred[:, 1:, 0] += error[:, None]  # root untouched, all other joints moved
     pred += torch.randn(10, 1, 3, generator=generator)  # removed by re-centring
-    errors = evaluate_by_action(pred, target, action, scale=1000)
+    errors = evaluate_by_action(pred, target, action, ACTIONS, scale=1000)
     assert errors.actions == ("Eating", "Photo")
     assert errors.num_poses == (3, 7)
     assert np.allclose(errors.mpjpe, (1000 * 15 / 16, 3000 * 15 / 16))
@@ -134,8 +135,8 @@ def test_evaluate_chunks_give_the_same_answer():
     target = torch.randn(50, 16, 3)
     pred = target + 0.1 * torch.randn(50, 16, 3)
     action = torch.randint(0, 15, (50,))
-    whole = evaluate_by_action(pred, target, action)
-    chunked = evaluate_by_action(pred, target, action, chunk_size=7)
+    whole = evaluate_by_action(pred, target, action, ACTIONS)
+    chunked = evaluate_by_action(pred, target, action, ACTIONS, chunk_size=7)
     assert isinstance(chunked, ActionErrors)
     assert np.allclose(whole.p_mpjpe, chunked.p_mpjpe)
     assert whole.num_poses == chunked.num_poses
@@ -144,9 +145,9 @@ def test_evaluate_chunks_give_the_same_answer():
 def test_evaluate_rejects_bad_action_ids():
     poses = torch.zeros(3, 16, 3)
     with pytest.raises(ValueError, match=r"Action ids must be in \[0, 15\)"):
-        evaluate_by_action(poses, poses, torch.tensor([0, 15, 1]))
+        evaluate_by_action(poses, poses, torch.tensor([0, 15, 1]), ACTIONS)
     with pytest.raises(ValueError, match="one action id per pose"):
-        evaluate_by_action(poses, poses, torch.tensor([0, 1]))
+        evaluate_by_action(poses, poses, torch.tensor([0, 1]), ACTIONS)
 
 
 @pytest.mark.parametrize("metric", [mpjpe, p_mpjpe])

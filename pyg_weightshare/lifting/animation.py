@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pyg_weightshare.plotting import bone_colors
 from pyg_weightshare.skeleton import Skeleton
-from pyg_weightshare.training.visualize import bone_colors
 
 
 def animate_lift(

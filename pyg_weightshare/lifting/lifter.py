@@ -12,13 +12,16 @@ from numpy.typing import ArrayLike
 from torch import Tensor
 
 from pyg_weightshare.datasets.camera import normalize_screen_coordinates
+from pyg_weightshare.devices import check_device
+from pyg_weightshare.lifting.backends import make_backend
 from pyg_weightshare.lifting.keypoints import (
     coco_to_h36m,
     fill_missing,
     layout_joints,
 )
 from pyg_weightshare.lifting.readers import read_keypoints
-from pyg_weightshare.skeleton import H36M_JOINTS_17, Skeleton, h36m_skeleton
+from pyg_weightshare.nn import PoseGCN
+from pyg_weightshare.skeleton import H36M_JOINTS_17, Skeleton
 
 
 class LiftedVideo(NamedTuple):
@@ -61,9 +64,19 @@ class Lifter:
             (default: :obj:`0.1`)
         device (str or torch.device, optional): Where the model runs.
             (default: :obj:`"cpu"`)
+        compile (bool, optional): Run the network compiled (Inductor on a
+            CPU, a CUDA graph on a GPU), or not; :obj:`None` compiles where
+            the input is large enough for it to pay off
+            (:func:`~pyg_weightshare.lifting.backends.compiles_by_default`).
+            (default: :obj:`None`)
+        backend (str, optional): :obj:`"torch"`, the network's fused
+            inference form
+            (:class:`~pyg_weightshare.lifting.backends.TorchBackend`), or
+            :obj:`"onnxruntime"`, its ONNX graph (CPU only, the :obj:`onnx`
+            extra). (default: :obj:`"torch"`)
 
     Example:
-        >>> from pyg_weightshare import PoseGCN
+        >>> from pyg_weightshare import h36m_skeleton
         >>> lifter = Lifter(PoseGCN(h36m_skeleton(16), hidden_channels=8))
         >>> keypoints = np.random.default_rng(0).uniform(0, 640, (5, 17, 2))
         >>> lifter.lift(keypoints, layout="coco", image_size=(640, 480)).shape
@@ -75,11 +88,15 @@ class Lifter:
         model: torch.nn.Module,
         min_confidence: float = 0.1,
         device: str | torch.device = "cpu",
+        compile: bool | None = None,
+        backend: str = "torch",
     ) -> None:
-        self.device = torch.device(device)
+        self.device = check_device(device)
         self.model = model.to(self.device).eval()
         self.skeleton: Skeleton = model.skeleton
         self.min_confidence = min_confidence
+        # Built from the model as it is now: later changes do not reach it.
+        self.backend = make_backend(self.model, self.device, backend, compile)
 
     @classmethod
     def pretrained(cls, **kwargs) -> Lifter:
@@ -90,32 +107,21 @@ class Lifter:
         Args:
             **kwargs: Arguments of :class:`Lifter`.
         """
-        from pyg_weightshare.nn import PoseGCN
-
         return cls(PoseGCN.pretrained(), **kwargs)
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, **kwargs) -> Lifter:
-        """The lifter of a checkpoint written by
-        :func:`~pyg_weightshare.training.train`.
+        """The lifter of a model file: a checkpoint written by
+        :func:`~pyg_weightshare.training.train` or a bundled model (see
+        :meth:`PoseGCN.from_checkpoint
+        <pyg_weightshare.PoseGCN.from_checkpoint>`).
 
         Args:
-            path (str or os.PathLike): The checkpoint (:obj:`best.pt` or
-                :obj:`last.pt` of a run directory).
+            path (str or os.PathLike): The file, e.g. :obj:`best.pt` or
+                :obj:`last.pt` of a run directory.
             **kwargs: Arguments of :class:`Lifter`.
         """
-        from pyg_weightshare.training.checkpoint import load_checkpoint
-        from pyg_weightshare.training.config import TrainConfig
-        from pyg_weightshare.training.evaluation import build_model
-
-        checkpoint = load_checkpoint(path)
-        try:
-            config = TrainConfig.from_dict(checkpoint["config"], str(path))
-            model = build_model(config, h36m_skeleton(config.num_joints))
-            model.load_state_dict(checkpoint["model"])
-        except (RuntimeError, TypeError, ValueError, AttributeError) as error:
-            raise ValueError(f"{path} does not hold a usable model: {error}") from None
-        return cls(model, **kwargs)
+        return cls(PoseGCN.from_checkpoint(path), **kwargs)
 
     @property
     def joint_names(self) -> tuple[str, ...]:
@@ -174,10 +180,9 @@ class Lifter:
 
     def predict(self, inputs: Tensor) -> Tensor:
         """The model's 3D poses :obj:`[N, J, 3]` for normalised inputs
-        :obj:`[N, J, 2]`, in batches, on the CPU."""
-        from pyg_weightshare.training.evaluation import predict
-
-        return predict(self.model, inputs, self.device)
+        :obj:`[N, J, C_{in}]`, in batches, on the CPU, run by the lifter's
+        backend (:func:`~pyg_weightshare.lifting.backends.make_backend`)."""
+        return self.backend(inputs)
 
     def lift(
         self,

@@ -1,11 +1,13 @@
 """The paper's weight-sharing schemes in one registry: each scheme's layer,
 the typed graph attribute it reads, whether it can decouple its self-loops,
-and its name in the paper's tables."""
+and its name in the paper's tables (the names, labels and decoupling come
+from the torch-free :mod:`pyg_weightshare.choices`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyg_weightshare.choices import DECOUPLABLE_SCHEMES, SCHEME_LABELS
 from pyg_weightshare.nn.conv import (
     ConvStyleConv,
     FullShareConv,
@@ -14,7 +16,7 @@ from pyg_weightshare.nn.conv import (
     PreAggConv,
     WeightShareConv,
 )
-from pyg_weightshare.nn.conv.weight_share_conv import TYPED_ATTRIBUTES
+from pyg_weightshare.nn.conv.prepared_graph import TYPED_ATTRIBUTES
 
 
 @dataclass(frozen=True)
@@ -54,37 +56,44 @@ class Scheme:
         num_node_types: int,
         num_edge_types: int,
         decouple: bool = True,
+        num_displacements: int = 3,
         **kwargs,
     ) -> WeightShareConv:
-        """The layer for a graph with :obj:`num_node_types` node types and
-        :obj:`num_edge_types` ordered-pair types.
+        """The layer for a graph with :obj:`num_node_types` node types,
+        :obj:`num_edge_types` ordered-pair types and
+        :obj:`num_displacements` displacement classes (see
+        :meth:`WeightShareConv.from_type_counts`).
 
         Example:
             >>> SCHEMES["no_sharing"].make_conv(2, 64, 16, 46)
             NoShareConv(2, 64, num_edge_types=46)
         """
         self.check_decouple(decouple)
-        if self.conv is NoShareConv:
-            return NoShareConv(in_channels, out_channels, num_edge_types, **kwargs)
-        if self.conv is ConvStyleConv:
-            return ConvStyleConv(in_channels, out_channels, **kwargs)
-        if self.conv is FullShareConv:
-            return FullShareConv(in_channels, out_channels, decouple, **kwargs)
-        return self.conv(in_channels, out_channels, num_node_types, decouple, **kwargs)
+        if self.decouplable:
+            kwargs["decouple"] = decouple
+        return self.conv.from_type_counts(
+            in_channels,
+            out_channels,
+            num_node_types=num_node_types,
+            num_edge_types=num_edge_types,
+            num_displacements=num_displacements,
+            **kwargs,
+        )
 
+
+_CONVS: dict[str, type[WeightShareConv]] = {
+    "full": FullShareConv,
+    "conv_style": ConvStyleConv,
+    "pre_agg": PreAggConv,
+    "post_agg": PostAggConv,
+    "no_sharing": NoShareConv,
+}
 
 #: The five schemes, in the order of the paper's Table 3.
 SCHEMES: dict[str, Scheme] = {
-    scheme.name: scheme
-    for scheme in (
-        Scheme("full", "Full-sharing", FullShareConv, decouplable=True),
-        Scheme("conv_style", "Conv-style", ConvStyleConv, decouplable=False),
-        Scheme("pre_agg", "Pre-agg", PreAggConv, decouplable=True),
-        Scheme("post_agg", "Post-agg", PostAggConv, decouplable=True),
-        Scheme("no_sharing", "No-sharing", NoShareConv, decouplable=False),
-    )
+    name: Scheme(name, label, _CONVS[name], name in DECOUPLABLE_SCHEMES)
+    for name, label in SCHEME_LABELS.items()
 }
-DECOUPLABLE_SCHEMES = tuple(name for name, s in SCHEMES.items() if s.decouplable)
 
 
 def get_scheme(name: str) -> Scheme:

@@ -8,10 +8,11 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from pyg_weightshare.nn.models.serialization import load_checkpoint
 from pyg_weightshare.nn.schemes import DECOUPLABLE_SCHEMES, SCHEMES
-from pyg_weightshare.presets import TABLE_4_BUDGETS, paper_config
-from pyg_weightshare.training.checkpoint import RunDirectory, load_checkpoint
+from pyg_weightshare.training.checkpoint import RunDirectory, checkpoint_config
 from pyg_weightshare.training.config import InvalidSetting, TrainConfig
+from pyg_weightshare.training.presets import TABLE_4_BUDGETS, paper_config
 from pyg_weightshare.training.report import selection_note
 from pyg_weightshare.training.trainer import train
 
@@ -118,8 +119,10 @@ def _is_finished(run: RunDirectory, config: TrainConfig) -> bool:
     if not (run.out / "evaluation.json").exists() or not run.last.exists():
         return False
     checkpoint = load_checkpoint(run.last)
-    saved = TrainConfig.from_dict(checkpoint["config"], str(run.last))
-    return not saved.differences(config) and checkpoint["epoch"] == config.epochs
+    saved = checkpoint_config(checkpoint)
+    return (
+        not saved.differences(config) and checkpoint.training["epoch"] == config.epochs
+    )
 
 
 def format_table(table: int, results: list, seeds: int) -> str:

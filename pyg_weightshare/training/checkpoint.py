@@ -1,8 +1,10 @@
-"""Checkpoints and the run directory that holds them.
+"""The run directory and the checkpoints it holds.
 
-Checkpoints hold tensors and plain data only and load with
-:obj:`weights_only=True`, so a hostile file runs no code. Every file of a run
-is replaced atomically, and one process at a time writes a run directory.
+Checkpoints are model files
+(:class:`~pyg_weightshare.nn.models.serialization.Checkpoint`) whose
+:obj:`training` section holds the run's configuration and state. Every file
+of a run is replaced atomically, and one process at a time writes a run
+directory.
 """
 
 from __future__ import annotations
@@ -11,14 +13,13 @@ import contextlib
 import fcntl
 import json
 import os
-import pickle
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 import torch
 
+from pyg_weightshare.nn.models.serialization import Checkpoint, load_checkpoint
 from pyg_weightshare.training.config import TrainConfig
 
 
@@ -62,35 +63,20 @@ def atomic_write_text(text: str, path: Path) -> None:
     _atomic_write(path, lambda file: file.write(text.encode()))
 
 
-def load_checkpoint(path: str | os.PathLike) -> dict:
-    """Loads a checkpoint written by the trainer, without running code from
-    it (:obj:`weights_only=True`), with a clear error for a missing,
-    corrupted, hostile or foreign file."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"No checkpoint at {path}")
-    try:
-        with warnings.catch_warnings():  # e.g. "Detected pickle protocol 110"
-            warnings.simplefilter("ignore")
-            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        # weights_only refuses every global but tensors and plain data.
-        lines = str(error).splitlines()
-        refused = next(
-            (line for line in lines if "unsupported" in line.lower()), "see torch.load"
+def checkpoint_config(checkpoint: Checkpoint) -> TrainConfig:
+    """The configuration of the run that wrote :obj:`checkpoint`.
+
+    Raises:
+        ValueError: The checkpoint holds no run configuration (a model file
+            written by other means than the trainer), or an invalid one.
+    """
+    where = checkpoint.source or "checkpoint"
+    if "config" not in checkpoint.training:
+        raise ValueError(
+            f"{where} holds a model without its training run: this needs the "
+            "best.pt or last.pt of a run"
         )
-        raise ValueError(
-            f"{path} is not a readable checkpoint: it holds more than tensors and "
-            f"plain data, refused ({refused.strip()})"
-        ) from None
-    except Exception as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ValueError(
-            f"{path} is not a readable checkpoint (truncated or corrupted: {reason})"
-        ) from None
-    if not isinstance(checkpoint, dict) or not {"config", "model"} <= checkpoint.keys():
-        raise ValueError(f"{path} is not a pyg-weightshare training checkpoint")
-    return checkpoint
+    return TrainConfig.from_dict(checkpoint.training["config"], where)
 
 
 class RunDirectory:
@@ -128,16 +114,14 @@ class RunDirectory:
     def saved_config(self) -> TrainConfig:
         """The configuration of the run in the directory."""
         if self.last.exists():
-            return TrainConfig.from_dict(
-                load_checkpoint(self.last)["config"], str(self.last)
-            )
+            return checkpoint_config(load_checkpoint(self.last))
         try:
             values = json.loads(self.config.read_text())
         except (OSError, ValueError) as error:
             raise ValueError(f"{self.config} is not readable: {error}") from None
         return TrainConfig.from_dict(values, str(self.config))
 
-    def acquire(self, config: TrainConfig, resume: bool) -> dict | None:
+    def acquire(self, config: TrainConfig, resume: bool) -> Checkpoint | None:
         """Locks the directory and checks it; returns the checkpoint to
         resume from, or :obj:`None` to start at epoch 1."""
         if self.out.is_dir() and not self.has_run():
@@ -195,7 +179,9 @@ class RunDirectory:
         for path in self.out.glob(".*.tmp"):
             path.unlink(missing_ok=True)
 
-    def _checkpoint_to_resume(self, config: TrainConfig, resume: bool) -> dict | None:
+    def _checkpoint_to_resume(
+        self, config: TrainConfig, resume: bool
+    ) -> Checkpoint | None:
         if not self.has_run():
             if resume:
                 raise FileNotFoundError(f"{self.out} holds no run to resume")
@@ -223,12 +209,14 @@ class RunDirectory:
         self._holds_run = True
         self.write_log(rows)
 
-    def save(self, state: dict, best: bool) -> None:
-        """Commits an epoch: the checkpoint(s), then the log of its rows."""
+    def save(self, checkpoint: Checkpoint, best: bool) -> None:
+        """Commits an epoch: the checkpoint(s), then the log of its rows
+        (:obj:`checkpoint.training["metrics"]`)."""
+        content = checkpoint.to_dict()
         if best:
-            atomic_save(state, self.best)
-        atomic_save(state, self.last)
-        self.write_log(state["metrics"])
+            atomic_save(content, self.best)
+        atomic_save(content, self.last)
+        self.write_log(checkpoint.training["metrics"])
 
     def write_log(self, rows: list[dict]) -> None:
         """Rewrites :obj:`metrics.jsonl` with :obj:`rows`, one JSON object a

@@ -14,13 +14,13 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-# The names of pyg_weightshare.nn.schemes and the model's options (a test
-# checks they agree), repeated here because importing them would import torch
-# and the command line prints its help without it.
-SCHEMES = ("full", "conv_style", "pre_agg", "post_agg", "no_sharing")
-DECOUPLABLE_SCHEMES = ("full", "pre_agg", "post_agg")
-ADJACENCIES = ("sym", "row", "learnable")
-INITS = ("xavier", "stacked")
+from pyg_weightshare.choices import (
+    ADJACENCIES,
+    DECOUPLABLE_SCHEMES,
+    INITS,
+    SCHEME_NAMES,
+)
+
 SELECTIONS = ("val", "test", "last")
 # pyg_weightshare.datasets.TRAIN_SUBJECTS, without importing torch.
 H36M_TRAIN_SUBJECTS = ("S1", "S5", "S6", "S7", "S8")
@@ -128,7 +128,9 @@ class InvalidSetting(ValueError):
 
 
 def _options(help: str, group: str, **options: Any) -> dict[str, Any]:
-    """Field metadata: the help text and argparse options of its CLI option."""
+    """Field metadata: the help text and argparse options of its CLI option,
+    and optionally :obj:`shown_default`, the default the help text shows
+    when it is not the field's value."""
     return {"help": help, "group": group, **options}
 
 
@@ -151,10 +153,10 @@ class TrainConfig:
     out: str = _setting("runs/pre_agg", "run directory", "run", metavar="DIR")
     data_dir: str | None = _setting(
         None,
-        "directory of the VideoPose3D .npz files (default: a synthetic "
-        "Human3.6M, generated once into the cache)",
+        "directory of the VideoPose3D .npz files",
         "data",
         metavar="DIR",
+        shown_default="a synthetic Human3.6M, generated once into the cache",
     )
     keypoints: str | None = _setting(
         None,
@@ -169,11 +171,11 @@ class TrainConfig:
     train_subjects: list[str] | None = field(
         default=None,
         metadata=_options(
-            "subjects to train on (default: Human3.6M's S1 S5 S6 S7 S8 without "
-            "the validation subjects)",
+            "subjects to train on",
             "data",
             nargs="+",
             metavar="SUBJECT",
+            shown_default="Human3.6M's S1 S5 S6 S7 S8 without the validation subjects",
         ),
     )
     val_subjects: list[str] = field(
@@ -200,7 +202,7 @@ class TrainConfig:
     )
     scheme: str = _setting(
         "pre_agg", "weight-sharing scheme of the graph convolutions", "model",
-        choices=SCHEMES,
+        choices=SCHEME_NAMES,
     )  # fmt: skip
     decouple: bool = _setting(
         True,
@@ -328,7 +330,7 @@ class TrainConfig:
 
     def _check(self) -> None:
         for name, choices in (
-            ("scheme", SCHEMES),
+            ("scheme", SCHEME_NAMES),
             ("adjacency", ADJACENCIES),
             ("init", INITS),
             ("select_on", SELECTIONS),

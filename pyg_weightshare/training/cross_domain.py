@@ -283,28 +283,18 @@ def format_report(result: dict) -> str:
 def load_model(
     checkpoint: str | os.PathLike | None, pretrained: str | None
 ) -> tuple[torch.nn.Module, str | None]:
-    """A training run's checkpoint, or a bundled lifter by layout; returns
-    the model and the layout its checkpoint names (or :obj:`None`)."""
-    from pyg_weightshare.pretrained import load_checkpoint, load_pretrained
+    """A model file (a run's :obj:`best.pt` or a bundled lifter's), or a
+    bundled lifter by layout; returns the model and the layout its file's
+    metadata names (or :obj:`None`)."""
+    from pyg_weightshare import PoseGCN
+    from pyg_weightshare.nn.models.serialization import load_checkpoint
+    from pyg_weightshare.pretrained import load_pretrained
 
     if pretrained is not None:
-        model = load_pretrained(layout=pretrained)
-        return model, pretrained
-    from pyg_weightshare import PoseGCN
-    from pyg_weightshare.training.checkpoint import load_checkpoint as load_run
-    from pyg_weightshare.training.config import TrainConfig
-
-    try:  # the format of the bundled lifters
-        bundle = load_checkpoint(checkpoint)
-    except ValueError:
-        bundle = None
-    if bundle is not None:
-        return load_pretrained(checkpoint), bundle.get("input", {}).get("layout")
-    state = load_run(checkpoint)
-    config = TrainConfig.from_dict(state["config"], str(checkpoint))
-    model = PoseGCN(h36m_skeleton(config.num_joints), **config.model_kwargs())
-    model.load_state_dict(state["model"])
-    return model.eval(), None
+        return load_pretrained(layout=pretrained), pretrained
+    model_file = load_checkpoint(checkpoint)
+    layout = model_file.metadata.get("input", {}).get("layout")
+    return PoseGCN.from_checkpoint(model_file), layout
 
 
 def main(argv: Sequence[str] | None = None) -> dict:

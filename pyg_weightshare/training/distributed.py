@@ -10,29 +10,7 @@ import torch.distributed as dist
 from torch import Tensor
 from torch.distributed._functional_collectives import all_reduce
 
-
-def check_device(name: str) -> torch.device:
-    """The device called :obj:`name`, refused with a clear error when this
-    PyTorch cannot use it."""
-    try:
-        device = torch.device(name)
-    except (RuntimeError, TypeError):
-        raise ValueError(
-            f"device {name!r} is not a device: cpu, cuda or cuda:N"
-        ) from None
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(
-                f"device {name!r}: this PyTorch sees no CUDA device "
-                f"(torch {torch.__version__}, CUDA build: {torch.version.cuda})"
-            )
-        if device.index is not None and device.index >= torch.cuda.device_count():
-            raise ValueError(
-                f"device {name!r}: there are {torch.cuda.device_count()} CUDA devices"
-            )
-    elif device.type != "cpu":
-        raise ValueError(f"device {name!r} is not supported: cpu, cuda or cuda:N")
-    return device
+from pyg_weightshare.devices import check_device
 
 
 def setup(device: str) -> tuple[int, int, torch.device]:

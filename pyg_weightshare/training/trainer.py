@@ -9,15 +9,13 @@ import torch
 from torch import Tensor
 
 from pyg_weightshare.datasets import Human36M
+from pyg_weightshare.nn import PoseGCN
+from pyg_weightshare.nn.models.serialization import Checkpoint, load_checkpoint
 from pyg_weightshare.training import distributed
-from pyg_weightshare.training.checkpoint import RunDirectory, load_checkpoint
+from pyg_weightshare.training.checkpoint import RunDirectory
 from pyg_weightshare.training.config import TrainConfig
-from pyg_weightshare.training.evaluation import (
-    build_model,
-    evaluate,
-    load_dataset,
-    mean_pose_baseline,
-)
+from pyg_weightshare.training.evaluation import evaluate, mean_pose_baseline
+from pyg_weightshare.training.factory import load_dataset
 from pyg_weightshare.training.step import TrainingStep
 
 # A training loss this many times that of predicting all-zero poses means the
@@ -69,7 +67,7 @@ def train(
             config, dataset, rank=rank, world_size=world_size, device=device
         )
         if checkpoint is not None:
-            trainer.load_state_dict(checkpoint)
+            trainer.load_checkpoint(checkpoint)
         if rank == 0:  # only once data and model are ready: a failed start
             run.start(config, trainer.rows)  # leaves nothing behind
         return trainer.fit(run if rank == 0 else None, progress)
@@ -123,7 +121,8 @@ class Trainer:
         self.zero_loss = float(self.train_split.targets.square().mean())
 
         torch.manual_seed(config.seed)
-        model = build_model(config, self.dataset.skeleton).to(self.device)
+        model = PoseGCN(self.dataset.skeleton, **config.model_kwargs())
+        model = model.to(self.device)
         if world_size > 1:
             model = distributed.synchronise_batch_norm(model, self.device)
         self.model = model
@@ -153,24 +152,29 @@ class Trainer:
             scaler=self.scaler,
         )
 
-    def state_dict(self) -> dict:
-        """Everything needed to continue the run, as tensors and plain data."""
-        return {
-            "config": self.config.to_dict(),
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
-            "scaler": self.scaler.state_dict(),
-            "rng": torch.get_rng_state(),
-            "epoch": self.epoch,
-            "best": dict(self.best),
-            "metrics": list(self.rows),
-        }
+    def checkpoint(self) -> Checkpoint:
+        """The model, and in :obj:`training` everything needed to continue
+        the run, as tensors and plain data."""
+        return Checkpoint(
+            architecture=self.model.architecture,
+            weights=self.model.state_dict(),
+            training={
+                "config": self.config.to_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(),
+                "scaler": self.scaler.state_dict(),
+                "rng": torch.get_rng_state(),
+                "epoch": self.epoch,
+                "best": dict(self.best),
+                "metrics": list(self.rows),
+            },
+        )
 
-    def load_state_dict(self, state: dict) -> None:
-        """Continues from a :meth:`state_dict`."""
+    def load_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Continues from a :meth:`checkpoint`."""
+        state = checkpoint.training
         try:
-            self.model.load_state_dict(state["model"])
+            self.model.load_state_dict(checkpoint.weights)
             self.optimizer.load_state_dict(state["optimizer"])
             self.scheduler.load_state_dict(state["scheduler"])
             self.scaler.load_state_dict(state["scaler"])
@@ -180,7 +184,8 @@ class Trainer:
         except (KeyError, RuntimeError, ValueError, TypeError) as error:
             reason = str(error).splitlines()[0]
             raise ValueError(
-                f"The checkpoint does not fit this run: {reason}"
+                f"{checkpoint.source or 'The checkpoint'} does not fit this run: "
+                f"{reason}"
             ) from None
 
     def fit(self, run: RunDirectory | None, progress: bool = True) -> dict:
@@ -235,7 +240,7 @@ class Trainer:
             self.best = {"epoch": epoch, "score": score}
         self.epoch = epoch
         self.rows.append(row)
-        run.save(self.state_dict(), best=improved)
+        run.save(self.checkpoint(), best=improved)
 
     def train_epoch(self, epoch: int, progress: bool = False) -> tuple[float, float]:
         """One pass over the training split in an order fixed by the seed and
@@ -311,13 +316,13 @@ class Trainer:
         from pyg_weightshare.training.report import write_report
 
         best = load_checkpoint(run.best)
-        self.model.load_state_dict(best["model"])
+        self.model.load_state_dict(best.weights)
         return write_report(
             run.out,
             self.config,
             evaluate(self.model, self.dataset.test, self.device),
             mean_pose_baseline(self.dataset.train, self.dataset.test),
-            best_epoch=best["epoch"],
+            best_epoch=best.training["epoch"],
             num_parameters=sum(p.numel() for p in self.model.parameters()),
         )
 

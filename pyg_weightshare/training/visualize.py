@@ -10,31 +10,16 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-# Left limbs blue, right limbs red, the spine and head black, in every
-# skeleton this project draws (docs/scripts/plot_synthetic_poses.py too).
-LEFT_COLOR, RIGHT_COLOR, CENTER_COLOR = "tab:blue", "tab:red", "black"
+from pyg_weightshare.plotting import (
+    CENTER_COLOR,
+    LEFT_COLOR,
+    RIGHT_COLOR,
+    bone_colors,
+)
+
 TRUTH_COLOR = "0.6"
 POSES_PER_ROW = 2
 HEADER_INCHES = 1.1  # title, caption and legend
-
-
-def bone_colors(skeleton) -> list[str]:
-    """The colour of each bone of :obj:`skeleton` (in the order of
-    :obj:`skeleton.bones`): that of the side of its child joint.
-
-    Example:
-        >>> from pyg_weightshare import h36m_skeleton
-        >>> bone_colors(h36m_skeleton(16))[:4]  # RHip, RKnee, RFoot, LHip
-        ['tab:red', 'tab:red', 'tab:red', 'tab:blue']
-    """
-    return [
-        LEFT_COLOR
-        if child in skeleton.left
-        else RIGHT_COLOR
-        if child in skeleton.right
-        else CENTER_COLOR
-        for child, _ in skeleton.bones
-    ]
 
 
 def visualize_checkpoint(
@@ -58,12 +43,14 @@ def visualize_checkpoint(
 
     from pyg_weightshare.datasets.camera import image_coordinates
     from pyg_weightshare.metrics import mpjpe, p_mpjpe
-    from pyg_weightshare.training.checkpoint import load_checkpoint
-    from pyg_weightshare.training.evaluation import predict, restore
+    from pyg_weightshare.nn.models.inference import predict
+    from pyg_weightshare.nn.models.serialization import load_checkpoint
+    from pyg_weightshare.training.factory import restore
     from pyg_weightshare.training.report import data_note, recipe_note
 
-    model, dataset, config = restore(checkpoint_path, data_dir, splits=("test",))
-    epoch = load_checkpoint(checkpoint_path)["epoch"]
+    checkpoint = load_checkpoint(checkpoint_path)
+    model, dataset, config = restore(checkpoint, data_dir, splits=("test",))
+    epoch = checkpoint.training["epoch"]
     test = dataset.test
     poses = test[torch.linspace(0, len(test) - 1, num_poses).long()]
     predicted = predict(model, poses.inputs, torch.device("cpu"))

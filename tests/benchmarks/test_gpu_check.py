@@ -76,6 +76,21 @@ def test_quick_cpu_run_reports_every_section(tmp_path):
             assert rows[name] == {"skipped": "needs CUDA"}
         assert result_["published"]["poses_per_second"] > 0
 
+    inference = report["inference"]
+    assert "PoseGCN" in inference["network"]
+    rows = inference["rows"]
+    for name in ("eager fp32", "fused fp32", "compiled fp32", "fused bf16"):
+        assert rows[name]["poses_per_second"] > 0
+        assert rows[name]["speedup_vs_eager"] > 0
+    for name in ("fused fp32", "compiled fp32"):
+        assert rows[name]["max_difference"] <= 1e-5
+    assert rows["fused bf16"]["max_difference"] < 0.1
+    for name in ("cuda graph fp32", "cuda graph bf16"):
+        assert rows[name] == {"skipped": "needs CUDA"}
+    assert inference["lift"]["lift"]["poses_per_second"] > 0
+    assert inference["lift"]["lift cuda graph"] == {"skipped": "needs CUDA"}
+    assert "inference on CPU" in result.stdout
+
     projection = report["projection"]
     assert projection["configuration"] in benchmark["rows"]
     assert projection["paper_hours"] == 10

@@ -1,35 +1,29 @@
 import pytest
 import torch
 
-from pyg_weightshare.datasets import synthesize_h36m
+from pyg_weightshare.nn import PoseGCN
+from pyg_weightshare.nn.models.serialization import Checkpoint
 from pyg_weightshare.skeleton import h36m_skeleton
 from pyg_weightshare.training.checkpoint import atomic_save
 from pyg_weightshare.training.config import TrainConfig
-from pyg_weightshare.training.evaluation import build_model
 
 
-def make_checkpoint(path, num_joints: int, seed: int = 0):
-    """A small untrained model saved as the trainer saves its checkpoints,
-    with batch-norm statistics that are not the identity."""
-    config = TrainConfig(
-        out=str(path.parent), hidden_channels=16, num_blocks=1, num_joints=num_joints
-    )
+def make_checkpoint(path, num_joints: int, settings, seed: int = 0):
+    """A small untrained model of :obj:`settings` saved as the trainer saves
+    its checkpoints, with batch-norm statistics that are not the identity."""
+    config = TrainConfig(out=str(path.parent), num_joints=num_joints, **settings)
     torch.manual_seed(seed)
-    model = build_model(config, h36m_skeleton(num_joints))
+    model = PoseGCN(h36m_skeleton(num_joints), **config.model_kwargs())
     with torch.no_grad():
         model.train()(torch.randn(256, num_joints, 2) * 0.5)
-    atomic_save({"config": config.to_dict(), "model": model.state_dict()}, path)
+    checkpoint = Checkpoint(
+        model.architecture, model.state_dict(), training={"config": config.to_dict()}
+    )
+    atomic_save(checkpoint.to_dict(), path)
     return path
 
 
-@pytest.fixture(scope="session")
-def h36m_data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("h36m")
-    synthesize_h36m(root, frames=12, seed=3)
-    return root
-
-
 @pytest.fixture(scope="session", params=[16, 17], ids=["16-joints", "17-joints"])
-def checkpoint(request, tmp_path_factory):
+def checkpoint(request, tmp_path_factory, tiny_run):
     path = tmp_path_factory.mktemp("run") / "best.pt"
-    return make_checkpoint(path, request.param)
+    return make_checkpoint(path, request.param, tiny_run)

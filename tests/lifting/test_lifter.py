@@ -1,3 +1,4 @@
+import importlib.util
 import json
 import runpy
 from pathlib import Path
@@ -11,9 +12,10 @@ from pyg_weightshare.cli import main
 from pyg_weightshare.datasets import Human36M
 from pyg_weightshare.datasets.npz import load_pickled_dict
 from pyg_weightshare.lifting import COCO_KEYPOINTS, Lifter, coco_to_h36m
+from pyg_weightshare.lifting.backends import TorchBackend
 from pyg_weightshare.metrics import evaluate_by_action
+from pyg_weightshare.nn.models.serialization import load_checkpoint
 from pyg_weightshare.skeleton import H36M_JOINTS_17
-from pyg_weightshare.training.checkpoint import load_checkpoint
 from pyg_weightshare.training.evaluation import evaluate_checkpoint
 
 
@@ -51,9 +53,9 @@ def read_output(path):
 
 
 def test_lift_of_a_custom_file_is_what_evaluate_computes(
-    h36m_data, checkpoint, tmp_path, capsys
+    tiny_data, checkpoint, tmp_path, capsys
 ):
-    videos = s9_videos(h36m_data)
+    videos = s9_videos(tiny_data)
     write_custom(tmp_path / "data_2d_custom_s9.npz", videos)
     out = tmp_path / "lifted.npz"
     argv = ["lift", "--checkpoint", str(checkpoint), "--out", str(out),
@@ -67,9 +69,9 @@ def test_lift_of_a_custom_file_is_what_evaluate_computes(
     assert list(lifted) == list(videos)
     lifted = torch.from_numpy(np.concatenate(list(lifted.values())))
 
-    errors, config = evaluate_checkpoint(checkpoint, h36m_data, test_subjects=["S9"])
+    errors, config = evaluate_checkpoint(checkpoint, tiny_data, test_subjects=["S9"])
     test = Human36M(
-        h36m_data, num_joints=config.num_joints, train_subjects=[],
+        tiny_data, num_joints=config.num_joints, train_subjects=[],
         test_subjects=["S9"], splits=["test"],
     ).test  # fmt: skip
     lifter = Lifter.from_checkpoint(checkpoint)
@@ -93,8 +95,8 @@ def test_lift_of_a_custom_file_is_what_evaluate_computes(
     assert output["layout"] == "h36m"
 
 
-def test_lift_of_a_npy_file_is_what_evaluate_computes(h36m_data, checkpoint, tmp_path):
-    (pixels, size) = next(iter(s9_videos(h36m_data).values()))
+def test_lift_of_a_npy_file_is_what_evaluate_computes(tiny_data, checkpoint, tmp_path):
+    (pixels, size) = next(iter(s9_videos(tiny_data).values()))
     np.save(tmp_path / "video.npy", pixels)
     out = tmp_path / "lifted"  # .npz is appended
     argv = ["lift", "--checkpoint", str(checkpoint), "--out", str(out),
@@ -104,7 +106,7 @@ def test_lift_of_a_npy_file_is_what_evaluate_computes(h36m_data, checkpoint, tmp
     lifted = read_output(tmp_path / "lifted.npz")["positions_3d"].item()["video"]
     lifter = Lifter.from_checkpoint(checkpoint)
     test = Human36M(
-        h36m_data, num_joints=lifter.skeleton.num_joints, train_subjects=[],
+        tiny_data, num_joints=lifter.skeleton.num_joints, train_subjects=[],
         test_subjects=["S9"], splits=["test"],
     ).test  # fmt: skip
     expected = lifter.predict(test.inputs[: len(pixels)])
@@ -131,8 +133,8 @@ def coco_from_h36m(pixels_17: np.ndarray) -> np.ndarray:
     return coco
 
 
-def test_coco_json_lifts_like_its_array(h36m_data, checkpoint, tmp_path):
-    _, (pixels, size) = next(iter(s9_videos(h36m_data).items()))
+def test_coco_json_lifts_like_its_array(tiny_data, checkpoint, tmp_path):
+    _, (pixels, size) = next(iter(s9_videos(tiny_data).items()))
     coco = coco_from_h36m(pixels)
     # Frame 3 is missed by the detector: only a low-scoring other person.
     coco[3, :, 2] = 0.0
@@ -218,8 +220,8 @@ def test_joint_never_seen_and_no_image_size():
 
 def test_from_checkpoint_rejects_a_foreign_model(tmp_path, checkpoint):
     state = load_checkpoint(checkpoint)
-    state["config"]["hidden"] = 32
-    torch.save(state, tmp_path / "other.pt")
+    state.architecture["hidden_channels"] = 32
+    torch.save(state.to_dict(), tmp_path / "other.pt")
     with pytest.raises(ValueError, match=r"other.pt does not hold a usable model"):
         Lifter.from_checkpoint(tmp_path / "other.pt")
 
@@ -238,11 +240,11 @@ def test_lift_command_errors_are_one_line(tmp_path, checkpoint, capsys):
         assert problem in err and len(err.strip().splitlines()) == 1, err
 
 
-def test_plot_writes_a_gif(h36m_data, checkpoint, tmp_path):
+def test_plot_writes_a_gif(tiny_data, checkpoint, tmp_path):
     pytest.importorskip("matplotlib")
     from PIL import Image
 
-    name, (pixels, size) = next(iter(s9_videos(h36m_data).items()))
+    name, (pixels, size) = next(iter(s9_videos(tiny_data).items()))
     write_custom(tmp_path / "clip.npz", {name: (pixels, size)})
     out = tmp_path / "lifted.npz"
     argv = ["lift", "--checkpoint", str(checkpoint), "--out", str(out),
@@ -253,9 +255,9 @@ def test_plot_writes_a_gif(h36m_data, checkpoint, tmp_path):
         assert image.n_frames == len(pixels)
 
 
-def test_example_script(h36m_data, checkpoint, tmp_path, monkeypatch, capsys):
+def test_example_script(tiny_data, checkpoint, tmp_path, monkeypatch, capsys):
     pytest.importorskip("matplotlib")
-    name, (pixels, size) = next(iter(s9_videos(h36m_data).items()))
+    name, (pixels, size) = next(iter(s9_videos(tiny_data).items()))
     write_custom(tmp_path / "clip.npz", {name: (pixels, size)})
     example = Path(__file__).parents[2] / "examples" / "lift_keypoints.py"
     monkeypatch.setattr("sys.argv", ["x", str(checkpoint), str(tmp_path / "clip.npz")])
@@ -276,3 +278,61 @@ def test_lift_without_a_checkpoint_uses_the_bundled_model(tmp_path, capsys):
     assert "bundled model" in capsys.readouterr().out
     with np.load(out, allow_pickle=False) as saved:  # plain arrays only
         assert saved.files
+
+
+HAS_ONNX = all(
+    importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnxscript")
+)
+
+
+@pytest.mark.skipif(not HAS_ONNX, reason="needs onnxruntime and onnxscript")
+def test_lift_with_onnxruntime_gives_the_torch_poses(tmp_path, checkpoint, capsys):
+    lifter = Lifter.from_checkpoint(checkpoint, backend="onnxruntime")
+    rng = np.random.default_rng(0)
+    keypoints = rng.uniform(0, 640, (50, 17, 2))
+    expected = Lifter.from_checkpoint(checkpoint).lift(keypoints, image_size=(640, 480))
+    actual = lifter.lift(keypoints, image_size=(640, 480))
+    assert np.allclose(actual, expected, rtol=0, atol=1e-5)
+
+    np.save(tmp_path / "clip.npy", keypoints)
+    base = ["lift", "--checkpoint", str(checkpoint), "--input",
+            str(tmp_path / "clip.npy"), "--layout", "h36m",
+            "--image-size", "640", "480", "--backend", "onnxruntime"]  # fmt: skip
+    assert main([*base, "--out", str(tmp_path / "ort.npz")]) == 0
+    lifted = read_output(tmp_path / "ort.npz")["positions_3d"].item()["clip"]
+    assert np.allclose(lifted, expected, rtol=0, atol=1e-5)
+    capsys.readouterr()
+    assert main([*base, "--compile", "--out", str(tmp_path / "no.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "onnxruntime backend does not compile" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_lift_compile_option_reaches_the_backend(checkpoint, monkeypatch):
+    chosen = {}
+
+    def record(self, *args, **kwargs):
+        chosen.update(kwargs)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(Lifter, "__init__", record)
+    for flag, value in (([], None), (["--compile"], True), (["--no-compile"], False)):
+        with pytest.raises(SystemExit):
+            main(["lift", "--checkpoint", str(checkpoint), "--input", "x.npy",
+                  "--out", "y.npz", *flag])  # fmt: skip
+        assert chosen["compile"] is value and chosen["backend"] == "torch"
+
+
+def test_lifter_runs_the_fused_network_compiled_when_told():
+    """Compiled and eager numbers are compared in tests/lifting/test_backends.py."""
+    model = PoseGCN(h36m_skeleton(16), hidden_channels=4, num_blocks=1).eval()
+    for compile in (None, True, False):
+        backend = Lifter(model, compile=compile).backend
+        assert isinstance(backend, TorchBackend) and backend.compile is compile
+    keypoints = np.random.default_rng(0).uniform(0, 640, (7, 17, 2))
+    lifter = Lifter(model)
+    inputs = lifter.normalize(lifter.prepare(keypoints, "coco"), (640, 480))
+    with torch.inference_mode():
+        expected = model(inputs).numpy()
+    lifted = lifter.lift(keypoints, layout="coco", image_size=(640, 480))
+    assert np.allclose(lifted, expected, rtol=0, atol=1e-5)

@@ -13,10 +13,11 @@ def custom_file(path, videos, metadata):
 
 
 def test_custom_file(tmp_path):
-    walk, run = np.ones((4, 17, 2)), np.ones((3, 17, 3))
+    rng = np.random.default_rng(0)
+    walk, run = rng.uniform(0, 1920, (4, 17, 2)), rng.uniform(0, 640, (3, 17, 3))
     path = custom_file(
         tmp_path / "data_2d_custom_clips.npz",
-        {"walk.mp4": walk, "run.mp4": run},
+        {"walk.mp4": walk.astype(np.float32), "run.mp4": run},
         {"layout_name": "coco", "num_joints": 17,
          "video_metadata": {"walk.mp4": {"w": 1920, "h": 1080},
                             "run.mp4": {"w": 640, "h": 480}}},
@@ -24,8 +25,12 @@ def test_custom_file(tmp_path):
     videos = read_keypoints(path)
     assert list(videos) == ["walk.mp4", "run.mp4"]
     assert videos["walk.mp4"].image_size == (1920, 1080)
-    assert videos["run.mp4"].keypoints.shape == (3, 17, 3)
-    assert videos["run.mp4"].layout == "coco"
+    assert videos["run.mp4"].image_size == (640, 480)
+    # Every value as written (float32 widened exactly), confidence included.
+    assert videos["walk.mp4"].keypoints.dtype == np.float64
+    assert np.array_equal(videos["walk.mp4"].keypoints, walk.astype(np.float32))
+    assert np.array_equal(videos["run.mp4"].keypoints, run)
+    assert {video.layout for video in videos.values()} == {"coco"}
     # The flag wins over the metadata.
     assert read_keypoints(path, image_size=(10, 20))["walk.mp4"].image_size == (10, 20)
 
@@ -45,10 +50,16 @@ def test_coco_results_take_the_best_person_per_image(tmp_path):
     assert video.keypoints.shape == (3, 17, 3)
 
 
-def test_npy(tmp_path):
-    np.save(tmp_path / "clip.npy", np.zeros((6, 16, 2), dtype=np.float32))
-    videos = read_keypoints(tmp_path / "clip.npy", "h36m", (640, 480))
-    assert list(videos) == ["clip"] and videos["clip"].keypoints.shape == (6, 16, 2)
+@pytest.mark.parametrize("channels", [2, 3])
+def test_npy_is_one_video_named_after_the_file(tmp_path, channels):
+    clip = np.random.default_rng(1).uniform(0, 640, (6, 16, channels))
+    np.save(tmp_path / "my clip.npy", clip.astype(np.float32))
+    videos = read_keypoints(tmp_path / "my clip.npy", "h36m", (640, 480))
+    assert list(videos) == ["my clip"]
+    video = videos["my clip"]
+    assert np.array_equal(video.keypoints, clip.astype(np.float32))
+    assert video.keypoints.dtype == np.float64
+    assert (video.layout, video.image_size) == ("h36m", (640, 480))
 
 
 METADATA = {"layout_name": "h36m", "num_joints": 17}

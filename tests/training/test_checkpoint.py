@@ -4,13 +4,10 @@ import pytest
 import torch
 
 from pyg_weightshare.cli import main
+from pyg_weightshare.nn.models.serialization import load_checkpoint
 from pyg_weightshare.training import TrainConfig
 from pyg_weightshare.training import checkpoint as checkpoint_module
-from pyg_weightshare.training.checkpoint import (
-    RunDirectory,
-    atomic_save,
-    load_checkpoint,
-)
+from pyg_weightshare.training.checkpoint import RunDirectory, atomic_save
 
 
 class Unpicklable:

@@ -3,25 +3,12 @@ import dataclasses
 import pytest
 
 from pyg_weightshare import PoseGCN, h36m_skeleton, paper_config
-from pyg_weightshare.nn import schemes
-from pyg_weightshare.nn.models import init, pose_gcn
 from pyg_weightshare.training.config import (
-    ADJACENCIES,
-    DECOUPLABLE_SCHEMES,
-    INITS,
     RECIPE_FIELDS,
     RECIPES,
-    SCHEMES,
     InvalidSetting,
     TrainConfig,
 )
-
-
-def test_choices_are_the_model_s():
-    assert SCHEMES == tuple(schemes.SCHEMES)
-    assert DECOUPLABLE_SCHEMES == schemes.DECOUPLABLE_SCHEMES
-    assert ADJACENCIES == pose_gcn.ADJACENCIES
-    assert INITS == init.INITS
 
 
 def test_every_recipe_field_is_a_setting_taken_from_the_recipe():

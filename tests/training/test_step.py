@@ -10,7 +10,6 @@ from pyg_weightshare import PoseGCN, h36m_skeleton
 from pyg_weightshare.cli import _config, build_parser
 from pyg_weightshare.datasets import PoseSplit
 from pyg_weightshare.training import TrainConfig
-from pyg_weightshare.training.evaluation import predict
 from pyg_weightshare.training.step import (
     COMPILE_MODES,
     GRAPH_MODES,
@@ -210,17 +209,6 @@ def test_trainer_builds_its_step_in_the_configured_mode(tmp_path):
     # torch.compile is lazy: nothing is compiled until the first step.
     assert isinstance(step.network, torch._dynamo.eval_frame.OptimizedModule)
     assert step.max_grad_norm == config.max_grad_norm == 1.0
-
-
-def test_predict_returns_every_pose_on_the_cpu(monkeypatch):
-    from pyg_weightshare.training import evaluation
-
-    monkeypatch.setattr(evaluation, "EVAL_BATCH_SIZE", 4)
-    model = make_model()
-    inputs = torch.randn(10, 16, 2)
-    out = predict(model, inputs, torch.device("cpu"))
-    assert out.device.type == "cpu" and not model.training
-    torch.testing.assert_close(out, model(inputs))
 
 
 # On a GPU ---------------------------------------------------------------------

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from pyg_weightshare.cli import main
+from pyg_weightshare.nn.models.serialization import load_checkpoint
 from pyg_weightshare.training import TrainConfig, evaluate_checkpoint, train
-from pyg_weightshare.training.checkpoint import load_checkpoint
 
 RUN_FILES = (
     "config.json",
@@ -61,16 +61,8 @@ def test_train_writes_the_run_and_evaluate_reproduces_it(
     )
 
 
-def test_resumed_run_equals_uninterrupted_run(tiny_data, tmp_path, tiny):
-    base = dict(
-        data_dir=str(tiny_data),
-        hidden_channels=16,
-        num_blocks=1,
-        batch_size=128,
-        stride=2,
-        dropout=0.1,
-        seed=5,
-    )
+def test_resumed_run_equals_uninterrupted_run(tiny_data, tmp_path, tiny_run):
+    base = dict(tiny_run, data_dir=str(tiny_data), dropout=0.1, seed=5)
     train(TrainConfig(out=str(tmp_path / "straight"), epochs=3, **base), progress=False)
     # Stopped after the checkpoint of epoch 2, then resumed.
     interrupted = TrainConfig(out=str(tmp_path / "resumed"), epochs=2, **base)
@@ -82,8 +74,8 @@ def test_resumed_run_equals_uninterrupted_run(tiny_data, tmp_path, tiny):
     for expected, actual in zip(straight, again, strict=True):
         for key in ("epoch", "train_loss", "lr", "val_mpjpe", "val_p_mpjpe"):
             assert actual[key] == expected[key], key
-    first = load_checkpoint(tmp_path / "straight" / "last.pt")["model"]
-    second = load_checkpoint(tmp_path / "resumed" / "last.pt")["model"]
+    first = load_checkpoint(tmp_path / "straight" / "last.pt").weights
+    second = load_checkpoint(tmp_path / "resumed" / "last.pt").weights
     assert first.keys() == second.keys()
     for name, value in first.items():
         if isinstance(value, torch.Tensor):
@@ -153,7 +145,7 @@ def test_corrupted_checkpoint(tmp_path, capsys):
     assert "is not a readable checkpoint" in capsys.readouterr().err
     torch.save({"weights": torch.zeros(1)}, path)
     assert main(["evaluate", "--checkpoint", str(path)]) == 2
-    assert "is not a pyg-weightshare training checkpoint" in capsys.readouterr().err
+    assert "is not a pyg-weightshare model file" in capsys.readouterr().err
 
 
 def test_visualize_draws_the_checkpoint(tiny_data, tmp_path, tiny):
@@ -244,12 +236,12 @@ def test_resume_with_other_settings_is_refused_with_the_differences(
 
 
 def test_a_kill_between_any_two_writes_resumes_to_the_uninterrupted_run(
-    tiny_data, tmp_path, monkeypatch
+    tiny_data, tmp_path, monkeypatch, tiny_run
 ):
     from pyg_weightshare.training import checkpoint
 
-    base = dict(data_dir=str(tiny_data), hidden_channels=16, num_blocks=1)
-    base.update(batch_size=128, stride=4, epochs=2, dropout=0.1, seed=5)
+    base = dict(tiny_run, data_dir=str(tiny_data), stride=4, epochs=2, dropout=0.1)
+    base.update(seed=5)
     commit, writes = checkpoint._commit, []
 
     def counting(tmp, path):
@@ -265,7 +257,8 @@ def test_a_kill_between_any_two_writes_resumes_to_the_uninterrupted_run(
         logged = [dict(row, poses_per_second=None) for row in rows(run)]
         last = load_checkpoint(run / "last.pt")
         report = json.loads((run / "evaluation.json").read_text())
-        return logged, last["model"], load_checkpoint(run / "best.pt")["epoch"], report
+        best = load_checkpoint(run / "best.pt")
+        return logged, last.weights, best.training["epoch"], report
 
     expected = comparable(straight)
     for kill_after in range(1, len(writes) + 1):

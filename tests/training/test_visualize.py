@@ -4,39 +4,16 @@ mm with each pose's error, left/right colours, and what produced it."""
 import pytest
 
 from pyg_weightshare import h36m_skeleton
+from pyg_weightshare.plotting import CENTER_COLOR, LEFT_COLOR, RIGHT_COLOR
 from pyg_weightshare.training import TrainConfig, train
-from pyg_weightshare.training.visualize import (
-    CENTER_COLOR,
-    LEFT_COLOR,
-    RIGHT_COLOR,
-    TRUTH_COLOR,
-    bone_colors,
-    visualize_checkpoint,
-)
-
-
-@pytest.mark.parametrize("num_joints", [16, 17])
-def test_bones_take_the_colour_of_their_side(num_joints):
-    skeleton = h36m_skeleton(num_joints)
-    colors = dict(zip(skeleton.bones, bone_colors(skeleton), strict=True))
-    names = skeleton.joint_names
-    for (child, _), color in colors.items():
-        expected = {"L": LEFT_COLOR, "R": RIGHT_COLOR}.get(names[child][0])
-        assert color == (expected or CENTER_COLOR), names[child]
+from pyg_weightshare.training.visualize import TRUTH_COLOR, visualize_checkpoint
 
 
 def test_figure_overlays_prediction_and_truth_with_units(
-    tiny_data, tmp_path, saved_figures
+    tiny_data, tiny_run, tmp_path, saved_figures
 ):
-    config = TrainConfig(
-        out=str(tmp_path / "run"),
-        data_dir=str(tiny_data),
-        epochs=1,
-        hidden_channels=16,
-        num_blocks=1,
-        batch_size=128,
-        stride=2,
-    )
+    out = str(tmp_path / "run")
+    config = TrainConfig(out=out, data_dir=str(tiny_data), epochs=1, **tiny_run)
     train(config, progress=False)
     path = visualize_checkpoint(tmp_path / "run" / "best.pt", num_poses=3)
     assert path == tmp_path / "run" / "poses.png"

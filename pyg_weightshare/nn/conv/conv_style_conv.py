@@ -1,10 +1,10 @@
 from torch import Tensor
 from torch_geometric.typing import Adj, OptTensor
 
-from pyg_weightshare.nn.conv.weight_share_conv import WeightShareConv
+from pyg_weightshare.nn.conv.edge_typed_conv import EdgeTypedConv
 
 
-class ConvStyleConv(WeightShareConv):
+class ConvStyleConv(EdgeTypedConv):
     r"""The convolution-style graph convolution from the `"A Comprehensive
     Study of Weight Sharing in Graph Networks for 3D Human Pose Estimation"
     <https://arxiv.org/abs/2010.06844>`_ paper (Eq. 8): like the kernel of an
@@ -19,10 +19,13 @@ class ConvStyleConv(WeightShareConv):
     is one hop farther than :math:`i` from the centre joint and :obj:`2` when
     it is one hop closer (the :obj:`displacement` attribute of
     :meth:`~pyg_weightshare.Skeleton.to_data`). Self-loops are decoupled by
-    definition. Edge weights default as in :class:`FullShareConv`. The
-    messages are aggregated into one slot per displacement class
-    (:obj:`aggregate`), which :obj:`update` multiplies by the three
-    matrices in one product.
+    definition. Edge weights default as in :class:`FullShareConv`. With
+    few classes against the edges (on skeletons, and on any graph of mean
+    in-degree at least :math:`D / 2`), the messages are aggregated into one
+    slot per displacement class (:obj:`aggregate`), which :obj:`update`
+    multiplies by the :math:`D` matrices in one product; otherwise each
+    message is transformed by its own matrix (see
+    :class:`~pyg_weightshare.nn.conv.edge_typed_conv.EdgeTypedConv`).
 
     Weights: :obj:`weight` :math:`[D, C_{in}, C_{out}]`, :math:`D` =
     :obj:`num_displacements`, :obj:`bias`
@@ -40,7 +43,9 @@ class ConvStyleConv(WeightShareConv):
             which graphs with odd cycles have (see
             :class:`~pyg_weightshare.transforms.AddTypedAttributes`).
             (default: :obj:`3`)
-        **kwargs (optional): Additional arguments of
+        **kwargs (optional): :obj:`aggregate_first` (see
+            :class:`~pyg_weightshare.nn.conv.edge_typed_conv.EdgeTypedConv`)
+            and additional arguments of
             :class:`torch_geometric.nn.conv.MessagePassing`.
 
     Shapes:
@@ -63,6 +68,7 @@ class ConvStyleConv(WeightShareConv):
     """
 
     weight_index = "displacement"
+    type_count = "num_displacements"
     repr_options = ("num_displacements",)
 
     def __init__(
@@ -76,12 +82,8 @@ class ConvStyleConv(WeightShareConv):
     ) -> None:
         self.num_displacements = num_displacements
         super().__init__(
-            in_channels, out_channels, num_displacements, 0, bias, cached, **kwargs
+            in_channels, out_channels, num_displacements, bias, cached, **kwargs
         )
-
-    @property
-    def num_slots(self) -> int:
-        return self.num_displacements
 
     def forward(
         self,
@@ -92,6 +94,3 @@ class ConvStyleConv(WeightShareConv):
     ) -> Tensor:
         graph = self.prepare_graph(x, edge_index, edge_weight, displacement)
         return self.propagate_graph(graph, x=x)
-
-    def update(self, inputs: Tensor) -> Tensor:
-        return self.add_bias(inputs @ self.weight.view(-1, self.out_channels))

@@ -1,11 +1,10 @@
-import torch
 from torch import Tensor
 from torch_geometric.typing import Adj, OptTensor
 
-from pyg_weightshare.nn.conv.weight_share_conv import WeightShareConv
+from pyg_weightshare.nn.conv.edge_typed_conv import EdgeTypedConv
 
 
-class NoShareConv(WeightShareConv):
+class NoShareConv(EdgeTypedConv):
     r"""The no-sharing graph convolution from the `"A Comprehensive Study of
     Weight Sharing in Graph Networks for 3D Human Pose Estimation"
     <https://arxiv.org/abs/2010.06844>`_ paper (Eq. 7), equivalent to the
@@ -20,10 +19,15 @@ class NoShareConv(WeightShareConv):
     :math:`j \to i`. The parameterisation is minimal: one matrix per ordered
     pair in :math:`\hat{\mathcal{N}}(i)` (:math:`J + 2E`, 46 for the 16-joint
     skeleton), never a dense :math:`J \times J` grid. Self-loops are decoupled
-    by definition. Edge weights default as in :class:`FullShareConv`. The
-    edge-typed products happen in :obj:`message`, one batched product over
-    the edges (in the static layout, over edge-major features gathered once,
-    with :obj:`message_and_aggregate`).
+    by definition. Edge weights default as in :class:`FullShareConv`. On a
+    skeleton, whose pairs outnumber the edges of a node, the edge-typed
+    products happen in :obj:`message`, one batched product over the edges
+    (in the static layout, over edge-major features gathered once, with
+    :obj:`message_and_aggregate`); on a graph with few edge types against
+    its in-degrees (as the relations of
+    :class:`~torch_geometric.nn.conv.RGCNConv`), the messages are summed per
+    target and type first and transformed in one product (see
+    :class:`~pyg_weightshare.nn.conv.edge_typed_conv.EdgeTypedConv`).
 
     Weights: :obj:`weight` :math:`[T, C_{in}, C_{out}]` with :math:`T` =
     :obj:`num_edge_types`, :obj:`bias` :math:`[C_{out}]`.
@@ -37,7 +41,9 @@ class NoShareConv(WeightShareConv):
             learn an additive bias. (default: :obj:`True`)
         cached (bool, optional): Prepare the graph once and reuse it (see
             :class:`WeightShareConv`). (default: :obj:`False`)
-        **kwargs (optional): Additional arguments of
+        **kwargs (optional): :obj:`aggregate_first` (see
+            :class:`~pyg_weightshare.nn.conv.edge_typed_conv.EdgeTypedConv`)
+            and additional arguments of
             :class:`torch_geometric.nn.conv.MessagePassing`.
 
     Shapes:
@@ -60,6 +66,7 @@ class NoShareConv(WeightShareConv):
     """
 
     weight_index = "edge_type"
+    type_count = "num_edge_types"
     repr_options = ("num_edge_types",)
 
     def __init__(
@@ -73,7 +80,7 @@ class NoShareConv(WeightShareConv):
     ) -> None:
         self.num_edge_types = num_edge_types
         super().__init__(
-            in_channels, out_channels, num_edge_types, 0, bias, cached, **kwargs
+            in_channels, out_channels, num_edge_types, bias, cached, **kwargs
         )
 
     def forward(
@@ -85,21 +92,3 @@ class NoShareConv(WeightShareConv):
     ) -> Tensor:
         graph = self.prepare_graph(x, edge_index, edge_weight, edge_type)
         return self.propagate_graph(graph, x=x)
-
-    def message(self, x_j: Tensor, edge_weight: Tensor, type_index: Tensor) -> Tensor:
-        return edge_weight.view(-1, 1) * self.typed_transform(
-            x_j, self.weight, type_index
-        )
-
-    def message_and_aggregate(
-        self, adj_t: Tensor, x: Tensor, edge_index: Tensor, type_index: Tensor
-    ) -> Tensor:
-        # Static layout: the edges' products over edge-major features, then
-        # the weighted incidence of the edges gathers them at their targets.
-        gathered = x.transpose(0, 1).index_select(0, edge_index[0])
-        transformed = torch.bmm(gathered, self.weight.index_select(0, type_index))
-        out = adj_t @ transformed.flatten(1)
-        return out.view(x.size(1), x.size(0), self.out_channels).transpose(0, 1)
-
-    def update(self, inputs: Tensor) -> Tensor:
-        return self.add_bias(inputs)

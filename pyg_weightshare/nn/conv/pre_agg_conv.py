@@ -1,7 +1,7 @@
 from torch import Tensor
 from torch_geometric.typing import Adj, OptTensor
 
-from pyg_weightshare.nn.conv.weight_share_conv import NodeTypedConv
+from pyg_weightshare.nn.conv.node_typed_conv import NodeTypedConv
 
 
 class PreAggConv(NodeTypedConv):

@@ -1,4 +1,5 @@
-"""The machinery every weight-sharing convolution shares.
+"""The base class of the weight-sharing convolutions: what every scheme
+shares.
 
 All eight schemes of Liu et al. compute
 
@@ -8,94 +9,51 @@ All eight schemes of Liu et al. compute
 
 and differ only in the index :math:`k(i, j)` of the weight matrix of each
 edge, which each layer declares as its :attr:`WeightShareConv.weight_index`.
-The layers put the products where PyTorch Geometric puts them:
-
-* weights of the *source* node before :obj:`propagate`, as
-  :class:`~torch_geometric.nn.conv.GCNConv` applies its :obj:`lin`
-  (:class:`PreAggConv`);
-* weights of the *edge* in :obj:`message` (:class:`NoShareConv`);
-* weights of the *target* node, or shared ones, in :obj:`update`, after an
-  :obj:`aggregate` that keeps one *slot* per weight matrix of the target
-  (:class:`FullShareConv`, :class:`PostAggConv`, :class:`ConvStyleConv`): the
-  decoupled self-loop of Eqs. 9-11 is one more slot, with
-  :math:`\\mathbf{S}`.
+:class:`WeightShareConv` holds the weights, prepares the graph once per call
+(or once for all calls with :obj:`cached=True`; the checks and operators are
+in :mod:`~pyg_weightshare.nn.conv.prepared_graph`), runs PyG's message
+passing on it and provides the typed product of the hooks. The layers put
+their products where PyTorch Geometric puts them: before :obj:`propagate`
+(as :class:`~torch_geometric.nn.conv.GCNConv` applies its :obj:`lin`), in
+:obj:`message`, or in :obj:`update` after the aggregation; a layer may sum
+its messages into several *slots* per target (one per edge type, see
+:class:`~pyg_weightshare.nn.conv.edge_typed_conv.EdgeTypedConv`) for
+:obj:`update` to multiply in one product.
 
 The layout of :obj:`x` is an execution choice, not a branch in the hooks:
 :obj:`propagate` gathers and scatters along :obj:`node_dim=-2`, so it serves
 a flat PyG batch :math:`[N, C]` and a static batch :math:`[B, J, C]` of one
-small graph alike. For the static layout the graph is a dense
-:math:`[J S, J]` operator (one row per target node and slot) applied by
-:obj:`message_and_aggregate` in one batched product.
+small graph alike. For the static layout the graph is a dense operator
+applied by :obj:`message_and_aggregate` in one batched product.
 """
 
 from __future__ import annotations
 
-import warnings
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 import torch
 from torch import Tensor
 from torch.nn import Parameter
-from torch_geometric.index import index2ptr
 from torch_geometric.nn import MessagePassing
-from torch_geometric.nn.conv.gcn_conv import gcn_norm
 from torch_geometric.nn.inits import glorot, zeros
-from torch_geometric.typing import Adj, OptTensor
-from torch_geometric.utils import is_sparse, scatter, to_edge_index
+from torch_geometric.typing import Adj, OptTensor, torch_scatter
+from torch_geometric.utils import scatter
 
+from pyg_weightshare import backend
+from pyg_weightshare.nn.conv.prepared_graph import (
+    TYPED_ATTRIBUTES,
+    PreparedGraph,
+    aggregation_operator,
+    check_edge_attr,
+    check_features,
+    check_ids,
+    check_type_index,
+    default_edge_weight,
+    edge_list,
+    sort_by_segment,
+    split_self_loops,
+)
 from pyg_weightshare.nn.typed_linear import typed_matmul
-
-try:
-    from torch_scatter import segment_csr
-except ImportError:  # pragma: no cover - exercised where torch-scatter is absent
-    segment_csr = None
-
-#: The typed graph attribute behind each weight index (:obj:`None`: the
-#: weights are shared, no attribute is needed).
-TYPED_ATTRIBUTES: dict[str, str | None] = {
-    "shared": None,
-    "source_node": "node_type",
-    "target_node": "node_type",
-    "displacement": "displacement",
-    "edge_type": "edge_type",
-}
-
-#: Chooses the flat layout's aggregation backend. :obj:`False` for PyG's
-#: scatter, :obj:`True` for :obj:`torch_scatter.segment_csr` over the edges sorted by
-#: target (used when torch-scatter is installed). PyG's scatter is the default
-#: because it measured faster in ``benchmarks/bench_convs.py --large-graph``
-#: for every scheme but decoupled pre-aggregation (segment_csr pays a sort of
-#: the edges per call and a slower backward pass). Read at every call, so it
-#: can be switched at any time. Under :func:`torch.compile`, which cannot
-#: trace torch-scatter's kernels, the layers use PyG's scatter.
-USE_SEGMENT_CSR = False
-
-
-class PreparedGraph(NamedTuple):
-    r"""What a layer derives from its graph inputs: validated, normalised and,
-    with :obj:`cached=True`, computed once."""
-
-    #: Number of nodes :math:`N` (:math:`J` for a static batch).
-    num_nodes: int
-    #: :math:`[2, E]`, sorted by target (and slot) when :obj:`target_ptr` is
-    #: set.
-    edge_index: torch.Tensor
-    #: :math:`\hat{a}` per edge, decoupled self-loops zeroed.
-    edge_weight: torch.Tensor
-    #: The layer's typed attribute (per node or per edge), or :obj:`None` for
-    #: joint order or shared weights.
-    type_index: torch.Tensor | None
-    #: The weight slot of each edge (:obj:`None` for one slot).
-    slot: torch.Tensor | None
-    #: :math:`\hat{a}_{ii}` per node, for the decoupled self-loop's term.
-    self_loop_weight: torch.Tensor | None
-    #: In the static layout, the dense :math:`[N S, N]` aggregation operator
-    #: (row :math:`i S + s` for target :math:`i` and slot :math:`s`), or for
-    #: edge-typed weights the :math:`[N, E]` weighted incidence of the edges.
-    operator: torch.Tensor | None
-    #: In the flat layout with :obj:`torch_scatter.segment_csr`, the CSR
-    #: pointer of the edges sorted by target and slot.
-    target_ptr: torch.Tensor | None
 
 
 class WeightShareConv(MessagePassing):
@@ -104,7 +62,7 @@ class WeightShareConv(MessagePassing):
     Holds :obj:`weight` :math:`[T, C_{in}, C_{out}]`, the optional decoupled
     :obj:`self_weight` :math:`[T_{self}, C_{in}, C_{out}]` and :obj:`bias`
     :math:`[C_{out}]`, validates the inputs and prepares the graph (see
-    :class:`~pyg_weightshare.nn.conv.weight_share_conv.PreparedGraph`);
+    :class:`~pyg_weightshare.nn.conv.prepared_graph.PreparedGraph`);
     subclasses declare :attr:`weight_index`, call :meth:`prepare_graph` and
     :meth:`propagate_graph` in :obj:`forward`, and put their products in the
     message passing hooks, which may take any name of :attr:`propagate_type`
@@ -140,6 +98,9 @@ class WeightShareConv(MessagePassing):
     #: :obj:`"edge_type"` (:math:`e(i, j)`). Decoupled self-loops use
     #: :obj:`self_weight` of the target's type.
     weight_index: ClassVar[str] = "shared"
+    #: The constructor argument that takes the number of types of the graph
+    #: (:obj:`None` for shared weights), filled by :meth:`from_type_counts`.
+    type_count: ClassVar[str | None] = None
     #: Hyper-parameters shown by :meth:`__repr__` after the channel sizes.
     repr_options: ClassVar[tuple[str, ...]] = ()
     #: What :meth:`propagate_graph` hands to the hooks, each taking what it
@@ -190,6 +151,36 @@ class WeightShareConv(MessagePassing):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
+    @classmethod
+    def from_type_counts(
+        cls,
+        in_channels: int,
+        out_channels: int,
+        *,
+        num_node_types: int,
+        num_edge_types: int,
+        num_displacements: int = 3,
+        **kwargs,
+    ) -> WeightShareConv:
+        """The layer for a graph with these numbers of node types, edge types
+        (ordered pairs) and displacement classes: each layer takes the count
+        its :attr:`type_count` names. A subclass whose constructor takes
+        another count overrides this.
+
+        Example:
+            >>> from pyg_weightshare import NoShareConv
+            >>> NoShareConv.from_type_counts(2, 8, num_node_types=16, num_edge_types=46)
+            NoShareConv(2, 8, num_edge_types=46)
+        """
+        counts = {
+            "num_node_types": num_node_types,
+            "num_edge_types": num_edge_types,
+            "num_displacements": num_displacements,
+        }
+        if cls.type_count is not None:
+            kwargs[cls.type_count] = counts[cls.type_count]
+        return cls(in_channels, out_channels, **kwargs)
+
     def reset_parameters(self) -> None:
         r"""Xavier-uniform initialisation of each matrix (fan-in
         :math:`C_{in}`, fan-out :math:`C_{out}`), a zero bias, and a cleared
@@ -211,9 +202,8 @@ class WeightShareConv(MessagePassing):
 
     @property
     def num_slots(self) -> int:
-        """How many slots the aggregation fills per node. One, or one per
-        displacement class (convolution-style), each multiplied by its own
-        matrix in :obj:`update`."""
+        """How many slots per target node the aggregation fills when the
+        layer sums its messages per slot (see :meth:`aggregation_slots`)."""
         return 1
 
     # Graph preparation -------------------------------------------------------
@@ -236,51 +226,45 @@ class WeightShareConv(MessagePassing):
         (:obj:`torch_sparse.SparseTensor` or a :obj:`torch.sparse` tensor,
         the transposed adjacency as in PyG) holds :math:`\hat{a}` as its
         values, and typed edge attributes follow its row-major order."""
-        self._check_features(x)
+        owner = self.__class__.__name__
+        check_features(owner, x, self.in_channels, self.weight.dtype)
         use_cache = self.cached and x.dim() == 3 and not torch.compiler.is_compiling()
         if use_cache and self._cached_graph is not None:
             return self._check_cached(x)
-        edge_index, edge_weight = self._edge_list(edge_index, edge_weight)
+        edge_index, edge_weight = edge_list(edge_index, edge_weight)
         num_nodes = x.size(-2)
         check_ids("edge_index", edge_index, num_nodes, "nodes")
-        _check_edge_attr("edge_weight", edge_weight, edge_index)
-        if edge_weight is None:
-            edge_weight = gcn_norm(
-                edge_index, None, num_nodes, add_self_loops=False, dtype=x.dtype
-            )[1]
-        elif use_cache and edge_weight.requires_grad:
+        check_edge_attr("edge_weight", edge_weight, edge_index)
+        if use_cache and edge_weight is not None and edge_weight.requires_grad:
             raise ValueError(
                 "cached=True reuses the edge weights of the first call: it cannot "
                 "learn them (edge_weight requires grad)"
             )
-        else:
-            edge_weight = edge_weight.to(x.dtype)
-        type_index = self._check_type_index(type_index, x, edge_index)
-
-        # The displacement classes are the slots of convolution-style sharing;
-        # decoupled self-loops leave the aggregation for a term of their own.
-        slot = type_index if self.weight_index == "displacement" else None
+        edge_weight = default_edge_weight(edge_index, edge_weight, num_nodes, x.dtype)
+        type_index = check_type_index(
+            owner, self.typed_attribute, type_index, self.weight.size(0), x, edge_index
+        )
         self_loop_weight = None
         if self.decouple:
-            self_loops = edge_weight * (edge_index[0] == edge_index[1])
-            self_loop_weight = scatter(
-                self_loops, edge_index[1], 0, num_nodes, reduce="sum"
+            edge_weight, self_loop_weight = split_self_loops(
+                edge_index, edge_weight, num_nodes
             )
-            edge_weight = edge_weight - self_loops
-
+        slot = self.aggregation_slots(type_index, num_nodes, edge_index.size(1))
         operator = target_ptr = None
         if x.dim() == 3:
-            operator = self._operator(edge_index, edge_weight, slot, num_nodes)
-        elif x.dim() == 2 and _use_segment_csr():
-            row = (
-                edge_index[1] if slot is None else edge_index[1] * self.num_slots + slot
+            operator = self.static_operator(edge_index, edge_weight, slot, num_nodes)
+        elif backend.use_segment_csr is None:
+            operator = self.flat_operator(x, edge_index, edge_weight, slot, num_nodes)
+        elif backend.segment_csr_enabled():
+            edge_index, edge_weight, type_index, slot, target_ptr = sort_by_segment(
+                edge_index,
+                edge_weight,
+                type_index,
+                slot,
+                1 if slot is None else self.num_slots,
+                num_nodes,
+                per_edge_type=self.typed_attribute != "node_type",
             )
-            row, perm = torch.sort(row, stable=True)
-            target_ptr = index2ptr(row, num_nodes * self.num_slots)
-            edge_index, edge_weight = edge_index[:, perm], edge_weight[perm]
-            slot = None if slot is None else slot[perm]
-            if type_index is not None and self.typed_attribute != "node_type":
-                type_index = type_index[perm]
         graph = PreparedGraph(
             num_nodes,
             edge_index,
@@ -295,6 +279,39 @@ class WeightShareConv(MessagePassing):
             self._cached_graph = graph
         return graph
 
+    def aggregation_slots(
+        self, type_index: OptTensor, num_nodes: int, num_edges: int
+    ) -> OptTensor:
+        """The slot of each edge's message, in :obj:`0..num_slots-1`, for a
+        layer that sums its messages per target node and slot, or
+        :obj:`None` (the default) for one sum per target."""
+        return None
+
+    def static_operator(
+        self, edge_index: Tensor, edge_weight: Tensor, slot: OptTensor, num_nodes: int
+    ) -> Tensor:
+        r"""The static layout's dense operator that
+        :obj:`message_and_aggregate` applies: by default the
+        :math:`[N S, N]` aggregation into the slots (see
+        :func:`~pyg_weightshare.nn.conv.prepared_graph.aggregation_operator`)."""
+        num_slots = 1 if slot is None else self.num_slots
+        return aggregation_operator(edge_index, edge_weight, slot, num_slots, num_nodes)
+
+    def flat_operator(
+        self,
+        x: Tensor,
+        edge_index: Tensor,
+        edge_weight: Tensor,
+        slot: OptTensor,
+        num_nodes: int,
+    ) -> OptTensor:
+        """The flat layout's sparse operator for :obj:`message_and_aggregate`,
+        or :obj:`None` (the default) to run :obj:`message` and
+        :obj:`aggregate` over the edges. Asked only when
+        :data:`pyg_weightshare.backend.use_segment_csr` is :obj:`None`
+        (automatic)."""
+        return None
+
     def _check_cached(self, x: Tensor) -> PreparedGraph:
         graph = self._cached_graph
         if x.size(-2) != graph.num_nodes:
@@ -308,95 +325,6 @@ class WeightShareConv(MessagePassing):
     def _apply(self, fn, recurse=True):
         self._cached_graph = None  # its tensors would stay behind
         return super()._apply(fn, recurse)
-
-    def _check_features(self, x: Tensor) -> None:
-        if x.dim() not in (2, 3):
-            raise ValueError(
-                f"{self.__class__.__name__} expects x of shape [N, C] (flat) or "
-                f"[B, J, C] (static), got {list(x.shape)}"
-            )
-        if x.size(-1) != self.in_channels:
-            raise ValueError(
-                f"{self.__class__.__name__} expects {self.in_channels} input "
-                f"features, got x with {x.size(-1)} in its last dimension"
-            )
-        if x.dtype != self.weight.dtype and not torch.is_autocast_enabled(
-            x.device.type
-        ):
-            raise ValueError(
-                f"{self.__class__.__name__} has {self.weight.dtype} weights but "
-                f"got x of {x.dtype}: convert one to the other with .to(), or "
-                "run under torch.autocast"
-            )
-
-    def _edge_list(self, edge_index: Adj, edge_weight: OptTensor):
-        if is_sparse(edge_index):
-            if edge_weight is not None:
-                raise ValueError(
-                    "A sparse edge_index holds the edge weights as its values: "
-                    "do not pass edge_weight as well"
-                )
-            (target, source), edge_weight = to_edge_index(edge_index)
-            return torch.stack([source, target]), edge_weight
-        if edge_index.dim() != 2 or edge_index.size(0) != 2:
-            raise ValueError(
-                f"edge_index must have shape [2, E], got {list(edge_index.shape)}"
-            )
-        return edge_index, edge_weight
-
-    def _check_type_index(
-        self, type_index: OptTensor, x: Tensor, edge_index: Tensor
-    ) -> OptTensor:
-        """Validates the typed attribute. Without :obj:`node_type`, a static
-        batch and a single flat graph of :math:`T` nodes are taken in joint
-        order (:obj:`None` for the static layout, node ids for the flat
-        one)."""
-        name = self.typed_attribute
-        if name is None:
-            return None
-        num_types = self.weight.size(0)
-        if name != "node_type":
-            if type_index is None:
-                raise ValueError(f"{self.__class__.__name__} needs {name}")
-            _check_edge_attr(name, type_index, edge_index)
-            check_ids(name, type_index, num_types, f"{name} classes")
-            return type_index
-        num_nodes = x.size(-2)
-        if type_index is None:
-            if num_nodes != num_types:
-                layout = "graph" if x.dim() == 3 else "flat batch"
-                raise ValueError(
-                    f"{self.__class__.__name__} has {num_types} node types: it "
-                    f"needs node_type for a {layout} of {num_nodes} nodes"
-                )
-            return None if x.dim() == 3 else torch.arange(num_nodes, device=x.device)
-        if type_index.shape != (num_nodes,):
-            raise ValueError(
-                f"node_type must hold one id per node ({num_nodes}), got shape "
-                f"{list(type_index.shape)}"
-            )
-        check_ids(name, type_index, num_types, "node types")
-        return type_index
-
-    def _operator(
-        self,
-        edge_index: Tensor,
-        edge_weight: Tensor,
-        slot: OptTensor,
-        num_nodes: int,
-    ) -> Tensor:
-        r"""The static layout's dense :math:`[N S, N]` aggregation operator
-        (the :math:`[N, E]` weighted incidence of the edges for edge-typed
-        weights, whose messages differ per edge), differentiable in
-        :obj:`edge_weight`."""
-        source, target = edge_index
-        if self.weight_index == "edge_type":
-            column = torch.arange(source.numel(), device=source.device)
-            operator = edge_weight.new_zeros(num_nodes, source.numel())
-            return operator.index_put_((target, column), edge_weight)
-        row = target if slot is None else target * self.num_slots + slot
-        operator = edge_weight.new_zeros(num_nodes * self.num_slots, num_nodes)
-        return operator.index_put_((row, source), edge_weight, accumulate=True)
 
     # Message passing ---------------------------------------------------------
 
@@ -436,31 +364,37 @@ class WeightShareConv(MessagePassing):
         self_message: OptTensor,
         dim_size: int | None = None,
     ) -> Tensor:
-        r"""Sums the messages of each target node into its slots,
-        :math:`[\dots, N, S C]`, with PyG's scatter or, over edges sorted by
-        target and slot, :obj:`torch_scatter.segment_csr`. A decoupled
-        self-loop's message computed apart (:obj:`self_message`) joins the
-        sum."""
+        r"""Sums the messages of each target node (into its slots,
+        :math:`[\dots, N, S C]`, when :obj:`slot` is given), with PyG's
+        scatter or, over edges sorted by target and slot,
+        :obj:`torch_scatter.segment_csr`. A decoupled self-loop's message
+        computed apart (:obj:`self_message`) joins the sum."""
+        num_slots = 1 if slot is None else self.num_slots
         if target_ptr is not None:
-            out = segment_csr(inputs, target_ptr)
+            out = torch_scatter.segment_csr(inputs, target_ptr)
         else:
             if slot is not None:
-                index = index * self.num_slots + slot
-            size = dim_size * self.num_slots
-            out = scatter(inputs, index, self.node_dim, size, reduce="sum")
-        out = out.view(*out.shape[:-2], dim_size, self.num_slots * inputs.size(-1))
+                index = index * num_slots + slot
+            out = scatter(inputs, index, self.node_dim, dim_size * num_slots, "sum")
+        out = out.view(*out.shape[:-2], dim_size, num_slots * inputs.size(-1))
         return out if self_message is None else out + self_message
 
     def message_and_aggregate(
         self, adj_t: Tensor, x: Tensor, self_message: OptTensor
     ) -> Tensor:
-        r"""The static layout's aggregation, :math:`[B, N, S C]`: the dense
-        :math:`[N S, N]` operator times all :math:`B` graphs at once, in one
-        matrix product over node-major memory :math:`[N, B C]` (free when
-        :obj:`x` is node-major, as the layers' static outputs are), plus
-        :obj:`self_message` in the same product. With one slot the output is
+        r"""The aggregation with an :math:`[N S, N]` operator, into
+        :math:`[\dots, N, S C]`. Flat :obj:`x`: the operator (sparse, see
+        :meth:`flat_operator`) times :obj:`x`. Static :obj:`x`: the dense
+        operator times all :math:`B` graphs at once, in one matrix product
+        over node-major memory :math:`[N, B C]` (free when :obj:`x` is
+        node-major, as the layers' static outputs are), plus
+        :obj:`self_message` in the same product; with one slot the output is
         a view of node-major memory."""
+        if x.dim() == 2:  # the CSR kernel that sums, faster than adj_t @ x on CPU
+            out = torch.sparse.mm(adj_t, x, "sum").view(x.size(0), -1)
+            return out if self_message is None else out + self_message
         batch_size, num_nodes, channels = x.shape
+        num_slots = adj_t.size(0) // num_nodes
         node_major = x.transpose(0, 1).reshape(num_nodes, batch_size * channels)
         if self_message is None:
             out = adj_t @ node_major
@@ -468,9 +402,9 @@ class WeightShareConv(MessagePassing):
             out_features = batch_size * self_message.size(-1)
             term = self_message.transpose(0, 1).reshape(num_nodes, out_features)
             out = torch.addmm(term, adj_t, node_major)
-        out = out.view(num_nodes, self.num_slots, batch_size, channels)
+        out = out.view(num_nodes, num_slots, batch_size, channels)
         out = out.permute(2, 0, 1, 3)
-        return out.reshape(batch_size, num_nodes, self.num_slots * channels)
+        return out.reshape(batch_size, num_nodes, num_slots * channels)
 
     @staticmethod
     def typed_transform(
@@ -513,83 +447,4 @@ class WeightShareConv(MessagePassing):
         return (
             f"{self.__class__.__name__}({self.in_channels}, "
             f"{self.out_channels}{options})"
-        )
-
-
-def _use_segment_csr() -> bool:
-    return (
-        USE_SEGMENT_CSR
-        and segment_csr is not None
-        and not torch.compiler.is_compiling()
-    )
-
-
-def _resolve_num_node_types(
-    owner: str, num_node_types: int | None, num_nodes: int | None
-) -> int:
-    """:obj:`num_node_types`, or the deprecated name :obj:`num_nodes`."""
-    if num_nodes is not None:
-        warnings.warn(
-            f"{owner}(num_nodes=...) is deprecated: the argument is the number "
-            "of node types, now called num_node_types",
-            DeprecationWarning,
-            stacklevel=3,
-        )
-        if num_node_types is not None and num_node_types != num_nodes:
-            raise ValueError(f"{owner} got num_node_types and num_nodes")
-        num_node_types = num_nodes
-    if num_node_types is None:
-        raise TypeError(f"{owner} needs num_node_types")
-    return num_node_types
-
-
-class NodeTypedConv(WeightShareConv):
-    r"""Base of the layers with one matrix per node type,
-    :class:`~pyg_weightshare.PreAggConv` and
-    :class:`~pyg_weightshare.PostAggConv`: :obj:`weight` and, when
-    decoupled, :obj:`self_weight` are :math:`[T, C_{in}, C_{out}]` with
-    :math:`T` = :obj:`num_node_types` (:obj:`num_nodes`, its former name,
-    still works with a :class:`DeprecationWarning`)."""
-
-    repr_options = ("num_node_types", "decouple")
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        num_node_types: int | None = None,
-        decouple: bool = True,
-        bias: bool = True,
-        cached: bool = False,
-        *,
-        num_nodes: int | None = None,
-        **kwargs,
-    ) -> None:
-        self.num_node_types = _resolve_num_node_types(
-            self.__class__.__name__, num_node_types, num_nodes
-        )
-        num_types = self.num_node_types
-        super().__init__(
-            in_channels, out_channels, num_types, num_types * decouple, bias, cached,
-            **kwargs,
-        )  # fmt: skip
-
-
-def check_ids(name: str, ids: Tensor, size: int, what: str) -> None:
-    """Checks that :obj:`ids` are int64 and asserts :obj:`0 <= ids < size` on
-    the device: raises at once on the CPU, and never makes the host wait on
-    CUDA."""
-    if ids.dtype != torch.long:
-        raise ValueError(f"{name} must be int64, got {ids.dtype}")
-    torch._assert_async(
-        ((ids >= 0) & (ids < size)).all(),
-        f"{name} holds ids outside 0..{size - 1} (there are {size} {what})",
-    )
-
-
-def _check_edge_attr(name: str, attr: OptTensor, edge_index: Tensor) -> None:
-    if attr is not None and attr.shape != edge_index.shape[1:]:
-        raise ValueError(
-            f"{name} must hold one entry per edge ({edge_index.size(1)}), "
-            f"got shape {list(attr.shape)}"
         )

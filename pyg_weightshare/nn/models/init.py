@@ -4,8 +4,6 @@ import torch
 
 from pyg_weightshare.nn.conv import WeightShareConv
 
-INITS = ("xavier", "stacked")
-
 
 def stacked_xavier_uniform_(conv: WeightShareConv, gain: float = 1.414) -> None:
     r"""Initialises the matrices of :obj:`conv` as the published code does:

@@ -3,6 +3,8 @@ Fig. 5)."""
 
 from __future__ import annotations
 
+import inspect
+import os
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -12,15 +14,19 @@ from torch import Tensor
 from torch.nn import BatchNorm1d
 from torch_geometric.typing import OptTensor
 
+from pyg_weightshare.choices import ADJACENCIES, INITS
 from pyg_weightshare.nn.conv import WeightShareConv
-from pyg_weightshare.nn.conv.weight_share_conv import check_ids
+from pyg_weightshare.nn.conv.prepared_graph import check_ids
 from pyg_weightshare.nn.models.adjacency import LearnableAdjacency
-from pyg_weightshare.nn.models.init import INITS, stacked_xavier_uniform_
+from pyg_weightshare.nn.models.init import stacked_xavier_uniform_
 from pyg_weightshare.nn.models.non_local import NonLocalBlock, h36m_joint_groups
+from pyg_weightshare.nn.models.serialization import (
+    Checkpoint,
+    load_checkpoint,
+    pretrained_path,
+)
 from pyg_weightshare.nn.schemes import get_scheme
-from pyg_weightshare.skeleton import Skeleton
-
-ADJACENCIES = ("sym", "row", "learnable")
+from pyg_weightshare.skeleton import Skeleton, h36m_skeleton
 
 
 class _Graph(NamedTuple):
@@ -74,6 +80,41 @@ def _topological_order(parents: Sequence[int]) -> list[int]:
                 order.append(j)
                 placed.add(j)
     return order
+
+
+def symmetric_bones(poses: Tensor, skeleton: Skeleton) -> Tensor:
+    r"""Poses whose mirrored bones have equal lengths: each bone of a left
+    joint and of its right counterpart keeps its direction and gets the
+    mean of the two lengths,
+
+    .. math::
+        \mathbf{b}_l' = \frac{\|\mathbf{b}_l\| + \|\mathbf{b}_r\|}{2}
+        \frac{\mathbf{b}_l}{\|\mathbf{b}_l\|},
+
+    and the joints are rebuilt from the root outwards, so the root stays
+    where it was.
+
+    Args:
+        poses (torch.Tensor): :math:`(B, J, 3)`.
+        skeleton (Skeleton): The skeleton, whose :obj:`left` and
+            :obj:`right` joints are mirror images in order.
+
+    Returns:
+        torch.Tensor: :math:`(B, J, 3)`.
+    """
+    parents = skeleton.parents
+    bones = [poses[:, j] - poses[:, p] if p >= 0 else None
+             for j, p in enumerate(parents)]  # fmt: skip
+    for left, right in zip(skeleton.left, skeleton.right, strict=True):
+        lengths = [bones[j].norm(dim=-1, keepdim=True) for j in (left, right)]
+        mean = (lengths[0] + lengths[1]) / 2
+        for j, length in zip((left, right), lengths, strict=True):
+            bones[j] = bones[j] * (mean / length.clamp(min=1e-8))
+    joints: list[Tensor | None] = [None] * len(parents)
+    for j in _topological_order(parents):
+        p = parents[j]
+        joints[j] = poses[:, j] if p < 0 else joints[p] + bones[j]
+    return torch.stack(joints, dim=1)
 
 
 class PoseGCN(torch.nn.Module):
@@ -198,9 +239,12 @@ class PoseGCN(torch.nn.Module):
         # the layers prepare it once.
         conv_options = {"decouple": decouple, "cached": adjacency != "learnable"}
         num_types = (skeleton.num_joints, skeleton.num_edge_types)
+        resolved = get_scheme(scheme)
+        # The graph attribute the layers read after the edge weights.
+        self.typed_attribute = resolved.typed_attribute
 
         def make_conv(in_channels: int, out_channels: int) -> WeightShareConv:
-            return get_scheme(scheme).make_conv(
+            return resolved.make_conv(
                 in_channels, out_channels, *num_types, **conv_options
             )
 
@@ -242,23 +286,87 @@ class PoseGCN(torch.nn.Module):
     def num_joints(self) -> int:
         return self.skeleton.num_joints
 
+    @property
+    def architecture(self) -> dict[str, Any]:
+        """What :meth:`from_checkpoint` rebuilds the model from: its keyword
+        arguments and :obj:`"num_joints"` of its Human3.6M skeleton."""
+        return {
+            "num_joints": self.num_joints,
+            "scheme": self.scheme,
+            "decouple": self.decouple,
+            "hidden_channels": self.hidden_channels,
+            "num_blocks": self.num_blocks,
+            "dropout": self.dropout,
+            "non_local": self.non_local is not None,
+            "adjacency": self.adjacency,
+            "init": self.init,
+            "root_relative": self.root_relative,
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+            "symmetric": self.symmetric,
+        }
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint: Checkpoint | str | os.PathLike) -> PoseGCN:
+        """The model of a :class:`~pyg_weightshare.nn.models.serialization.Checkpoint`
+        (or of the model file at a path, read with
+        :func:`~pyg_weightshare.nn.models.serialization.load_checkpoint`),
+        rebuilt from its architecture, with its weights, in eval mode.
+
+        Raises:
+            ValueError: The architecture or the weights are not those of a
+                :class:`PoseGCN`; the message names the file.
+        """
+        if not isinstance(checkpoint, Checkpoint):
+            checkpoint = load_checkpoint(checkpoint)
+        where = checkpoint.source or "checkpoint"
+        kwargs = dict(checkpoint.architecture)
+        known = {"num_joints", *inspect.signature(cls).parameters} - {"skeleton"}
+        unknown = sorted(set(kwargs) - known)
+        if unknown or "num_joints" not in kwargs:
+            problem = f"unknown {unknown}" if unknown else "no num_joints"
+            raise ValueError(f"{where} does not describe a PoseGCN ({problem})")
+        try:
+            model = cls(h36m_skeleton(kwargs.pop("num_joints")), **kwargs)
+            model.load_state_dict(checkpoint.weights)
+        except (RuntimeError, TypeError, ValueError) as error:
+            reason = str(error).splitlines()[0]
+            raise ValueError(
+                f"{where} does not hold a usable model: {reason}"
+            ) from None
+        return model.eval()
+
     @classmethod
     def pretrained(cls, layout: str = "h36m") -> PoseGCN:
         """The lifter bundled with the package for the keypoints of
         :obj:`layout` (:obj:`"h36m"` or :obj:`"coco"`; decoupled
         pre-aggregation, 64 channels, 16 joints, person-box inputs with a
         seen flag), trained on the package's synthetic data and loaded
-        weights-only, in eval mode; see
-        :func:`pyg_weightshare.pretrained.load_pretrained`.
+        weights-only, in eval mode; see :mod:`pyg_weightshare.pretrained`.
 
         Example:
             >>> model = PoseGCN.pretrained()
             >>> model(torch.zeros(2, 16, 3)).shape
             torch.Size([2, 16, 3])
         """
-        from pyg_weightshare.pretrained import load_pretrained
+        return cls.from_checkpoint(pretrained_path(layout))
 
-        return load_pretrained(layout=layout)
+    def for_inference(self) -> torch.nn.Module:
+        """This network for inference on static poses, equal to it in eval
+        mode, with its BatchNorms folded into its convolutions and its
+        layers' passes fused: see
+        :class:`~pyg_weightshare.nn.models.inference.InferencePoseGCN`.
+
+        Example:
+            >>> model = PoseGCN.pretrained()
+            >>> x = torch.zeros(2, 16, model.in_channels)
+            >>> with torch.inference_mode():
+            ...     model.for_inference()(x).shape
+            torch.Size([2, 16, 3])
+        """
+        from pyg_weightshare.nn.models.inference import InferencePoseGCN
+
+        return InferencePoseGCN(self)
 
     def reset_parameters(self) -> None:
         for block in self._conv_blocks():
@@ -417,7 +525,7 @@ class PoseGCN(torch.nn.Module):
             edge_weight = self._on_edges(self.edge_weight, edge_type).expand(
                 self.num_layers, -1
             )
-        attribute = get_scheme(self.scheme).typed_attribute
+        attribute = self.typed_attribute
         if attribute is None or (attribute == "node_type" and node_type is None):
             typed = {}  # node_type defaults to the joint order
         elif attribute == "node_type":
@@ -439,36 +547,9 @@ class PoseGCN(torch.nn.Module):
         return self._in_static_layout(self.non_local[i], x, graph.dense_index)
 
     def symmetric_bones(self, poses: Tensor) -> Tensor:
-        r"""Poses whose mirrored bones have equal lengths: each bone of a
-        left joint and of its right counterpart keeps its direction and gets
-        the mean of the two lengths,
-
-        .. math::
-            \mathbf{b}_l' = \frac{\|\mathbf{b}_l\| + \|\mathbf{b}_r\|}{2}
-            \frac{\mathbf{b}_l}{\|\mathbf{b}_l\|},
-
-        and the joints are rebuilt from the root outwards, so the root stays
-        where it was.
-
-        Args:
-            poses (torch.Tensor): :math:`(B, J, 3)`.
-
-        Returns:
-            torch.Tensor: :math:`(B, J, 3)`.
-        """
-        parents = self.skeleton.parents
-        bones = [poses[:, j] - poses[:, p] if p >= 0 else None
-                 for j, p in enumerate(parents)]  # fmt: skip
-        for left, right in zip(self.skeleton.left, self.skeleton.right, strict=True):
-            lengths = [bones[j].norm(dim=-1, keepdim=True) for j in (left, right)]
-            mean = (lengths[0] + lengths[1]) / 2
-            for j, length in zip((left, right), lengths, strict=True):
-                bones[j] = bones[j] * (mean / length.clamp(min=1e-8))
-        joints: list[Tensor | None] = [None] * len(parents)
-        for j in _topological_order(parents):
-            p = parents[j]
-            joints[j] = poses[:, j] if p < 0 else joints[p] + bones[j]
-        return torch.stack(joints, dim=1)
+        """Poses :math:`(B, J, 3)` whose mirrored bones have equal lengths,
+        see :func:`symmetric_bones`."""
+        return symmetric_bones(poses, self.skeleton)
 
     def _subtract_root(self, out: Tensor) -> Tensor:
         return out - out[:, self.root : self.root + 1]

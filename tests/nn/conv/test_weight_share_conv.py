@@ -14,9 +14,9 @@ from pyg_weightshare import (
     PostAggConv,
     PreAggConv,
     Skeleton,
+    backend,
     h36m_skeleton,
 )
-from pyg_weightshare.nn.conv import weight_share_conv
 from pyg_weightshare.nn.conv.weight_share_conv import WeightShareConv
 from pyg_weightshare.nn.schemes import typed_inputs
 from pyg_weightshare.testing import assert_compiles, reference_conv
@@ -40,8 +40,14 @@ VARIANTS = {
         c_in, c_out, skeleton.num_joints
     ),
     "conv_style": lambda c_in, c_out, skeleton: ConvStyleConv(c_in, c_out),
+    "conv_style_per_edge": lambda c_in, c_out, skeleton: ConvStyleConv(
+        c_in, c_out, aggregate_first=False
+    ),
     "no_sharing": lambda c_in, c_out, skeleton: NoShareConv(
         c_in, c_out, skeleton.num_edge_types
+    ),
+    "no_sharing_aggregate_first": lambda c_in, c_out, skeleton: NoShareConv(
+        c_in, c_out, skeleton.num_edge_types, aggregate_first=True
     ),
 }
 
@@ -203,9 +209,9 @@ def test_torch_compile_fullgraph(name):
 @pytest.mark.parametrize("name", VARIANTS)
 @pytest.mark.parametrize("segment_csr", [False, True], ids=["scatter", "segment"])
 def test_torch_compile_fullgraph_flat_layout(name, segment_csr, monkeypatch):
-    if segment_csr and weight_share_conv.segment_csr is None:
+    if segment_csr and not backend.WITH_TORCH_SCATTER:
         pytest.skip("needs torch-scatter")
-    monkeypatch.setattr(weight_share_conv, "USE_SEGMENT_CSR", segment_csr)
+    monkeypatch.setattr(backend, "use_segment_csr", segment_csr)
     skeleton = h36m_skeleton(16)
     conv = make_conv(name, 4, 5, skeleton, dtype=torch.float32)
     batch = Batch.from_data_list([skeleton.to_data()] * 3)
@@ -219,9 +225,9 @@ def test_torch_compile_fullgraph_flat_layout(name, segment_csr, monkeypatch):
 def test_aggregation_backends_agree_on_a_shuffled_flat_batch(
     name, segment_csr, monkeypatch
 ):
-    if segment_csr and weight_share_conv.segment_csr is None:
+    if segment_csr and not backend.WITH_TORCH_SCATTER:
         pytest.skip("needs torch-scatter")
-    monkeypatch.setattr(weight_share_conv, "USE_SEGMENT_CSR", segment_csr)
+    monkeypatch.setattr(backend, "use_segment_csr", segment_csr)
     conv = make_conv(name, 3, 4, TREE)
     batch = Batch.from_data_list([TREE.to_data()] * 2)
     perm = torch.randperm(batch.num_edges, generator=torch.Generator().manual_seed(0))
@@ -275,7 +281,7 @@ def test_empty_batches_and_graphs_without_edges_give_empty_outputs(name):
 
 
 @pytest.mark.parametrize("name", VARIANTS)
-def test_cached_graph_gives_the_same_output_and_refuses_another_graph(name):
+def test_cached_graph_is_reused_until_the_layer_moves(name):
     skeleton = h36m_skeleton(16)
     conv = make_conv(name, 3, 4, skeleton)
     cached = make_conv(name, 3, 4, skeleton)
@@ -283,24 +289,23 @@ def test_cached_graph_gives_the_same_output_and_refuses_another_graph(name):
     graph = skeleton.to_data()
     kwargs = typed_kwargs(conv, graph)
     x = torch.randn(5, 16, 3, dtype=torch.float64)
-    for _ in range(2):
-        out = cached(x, graph.edge_index, graph.edge_weight.double(), **kwargs)
-        torch.testing.assert_close(
-            out, conv(x, graph.edge_index, graph.edge_weight.double(), **kwargs)
-        )
-    assert cached._cached_graph is not None
+    edge_weight = graph.edge_weight.double()
+    expected = conv(x, graph.edge_index, edge_weight, **kwargs)
+    for weights in (edge_weight, 2 * edge_weight):  # the second call reuses the first
+        out = cached(x, graph.edge_index, weights, **kwargs)
+        torch.testing.assert_close(out, expected)
     other = h36m_skeleton(17).to_data()
+    other_x = torch.randn(2, 17, 3, dtype=torch.float64)
     with pytest.raises(ValueError, match="the graph of a cached layer must not"):
-        cached(
-            torch.randn(2, 17, 3, dtype=torch.float64),
-            other.edge_index,
-            **typed_kwargs(cached, other),
-        )
-    cached.float()  # moving the layer drops the cache with its tensors
-    assert cached._cached_graph is None
+        cached(other_x, other.edge_index, **typed_kwargs(cached, other))
+    cached.float().double()  # moving the layer drops the cache with its tensors
+    out = cached(x, graph.edge_index, 2 * edge_weight, **kwargs)
+    torch.testing.assert_close(
+        out, conv(x, graph.edge_index, 2 * edge_weight, **kwargs)
+    )
     learnable = graph.edge_weight.float().requires_grad_()
     with pytest.raises(ValueError, match="cannot learn them"):
-        cached(x.float(), graph.edge_index, learnable, **kwargs)
+        cached.float()(x.float(), graph.edge_index, learnable, **kwargs)
 
 
 class TargetTypedMessageConv(WeightShareConv):
@@ -334,12 +339,6 @@ def test_reference_checks_a_users_own_subclass():
     post = PostAggConv(3, 4, num_node_types=9, decouple=False).double()
     post.load_state_dict(conv.state_dict())
     torch.testing.assert_close(post(x, graph.edge_index), out, atol=1e-12, rtol=0)
-
-
-def test_num_nodes_still_works_with_a_deprecation_warning():
-    with pytest.warns(DeprecationWarning, match="now called num_node_types"):
-        conv = PreAggConv(2, 3, num_nodes=16)
-    assert conv.num_node_types == 16 and conv.weight.shape == (16, 2, 3)
 
 
 def test_rejects_features_of_another_dtype():
