@@ -23,7 +23,7 @@ One pose becomes one training pair:
 
 The model input is :func:`~pyg_weightshare.datasets.inputs.person_inputs` of
 the 16 Human3.6M joints (COCO keypoints mapped by
-:func:`~pyg_weightshare.lifting.keypoints.coco_to_h36m`); the target is the
+:func:`~pyg_weightshare.lifting.coco_to_h36m`); the target is the
 root-relative 3D of the same joints in the camera frame (metres; x right,
 y down, z forward, as Human3.6M's cameras).
 """
@@ -354,7 +354,7 @@ def detect(
 def model_joints(keypoints: np.ndarray, layout: str) -> np.ndarray:
     """The model's 16 Human3.6M joints :obj:`[N, 16, 2]` of detected
     keypoints with NaN where missing: COCO through
-    :func:`~pyg_weightshare.lifting.keypoints.coco_to_h36m`, Human3.6M
+    :func:`~pyg_weightshare.lifting.coco_to_h36m`, Human3.6M
     without Neck/Nose."""
     if layout == "coco":
         from pyg_weightshare.lifting.keypoints import coco_to_h36m

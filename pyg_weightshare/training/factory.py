@@ -48,7 +48,7 @@ def with_person_inputs(dataset: Human36M) -> Human36M:
     """:obj:`dataset` with the inputs of every split replaced by
     :func:`~pyg_weightshare.datasets.inputs.person_inputs` of its 2D poses
     (every joint seen): the screen normalisation only shifts and scales the
-    2D, which :func:`person_inputs` undoes."""
+    2D, which the person box undoes."""
     from pyg_weightshare.datasets.inputs import person_inputs
 
     for split in SPLITS:

@@ -45,7 +45,8 @@ def train(
             whose settings must equal :obj:`config`'s (:obj:`epochs` may
             grow). (default: :obj:`False`)
         progress (bool, optional): Show progress bars. (default: :obj:`True`)
-        dataset (Human36M, optional): The data, see :class:`Trainer`.
+        dataset (Human36M, optional): The data, see
+            :class:`~pyg_weightshare.training.trainer.Trainer`.
             (default: the data of :obj:`config`)
 
     Returns:
