@@ -6,7 +6,8 @@ synthetic test poses that the package's tests reproduce.
 
 Usage::
 
-    python docs/scripts/bundle_pretrained.py --run RUN [--cross-domain CROSS.json]
+    python docs/scripts/bundle_pretrained.py --run RUN [--cross-domain CROSS.json] \\
+        [--out FILE]
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, required=True)
     parser.add_argument("--cross-domain", type=Path, help="cross_domain --json")
+    parser.add_argument(
+        "--out", type=Path, help="default: the bundled file of the run's layout"
+    )
     args = parser.parse_args()
 
     run = load_checkpoint(args.run / "best.pt")
@@ -73,7 +77,7 @@ def main() -> None:
             "reference": reference,
         },
     )
-    path = checkpoint_path(layout)
+    path = args.out or checkpoint_path(layout)
     with atomic_output(path, inputs=[args.run / "best.pt"], force=True) as temporary:
         torch.save(bundled.to_dict(), temporary)
     errors = {key: reference[key] for key in ("mpjpe_mm", "p_mpjpe_mm")}
