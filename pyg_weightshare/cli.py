@@ -30,6 +30,10 @@ from pyg_weightshare.training.config import (
     TrainConfig,
 )
 
+# The keypoint layouts of lift (pyg_weightshare.lifting.LAYOUTS), named here
+# so that building the parser imports no numpy or torch.
+LAYOUT_NAMES = ("h36m", "coco", "openpose", "mediapipe")
+
 # More threads than this rarely help the small matrix products of a lifting
 # network, and every one beyond the free cores costs far more than it gains.
 MAX_DEFAULT_THREADS = 4
@@ -283,11 +287,24 @@ def _ablation(args: argparse.Namespace) -> None:
     )
 
 
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    """:obj:`"1 frame"`, :obj:`"2 frames"`."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def _lift(args: argparse.Namespace) -> None:
-    import re
+    from pyg_weightshare.lifting import Lifter, model_layout, read_keypoints
+    from pyg_weightshare.lifting.lifter import lifted_path, save_lifted
+    from pyg_weightshare.outputs import check_output
 
-    from pyg_weightshare.lifting import Lifter, save_lifted
-
+    prefix = "pyg-weightshare lift"
+    if args.plot:
+        _check_plot_arguments(args)
+    people = read_keypoints(
+        args.input, args.layout, args.image_size, args.group, args.image_info
+    )
+    out_format = args.format or ("json" if args.out.endswith(".json") else "npz")
+    out = check_output(lifted_path(args.out, out_format), people.sources, args.force)
     options = {
         "min_confidence": args.min_confidence,
         "device": args.device,
@@ -296,71 +313,126 @@ def _lift(args: argparse.Namespace) -> None:
     }
     try:
         if args.checkpoint is None:
-            lifter = Lifter.pretrained(**options)
-            print("Lifting with the bundled model (see --checkpoint)")
+            layout = model_layout(next(iter(people.videos.values())).layout)
+            lifter = Lifter.pretrained(layout, **options)
+            print(f"{prefix}: lifting with {lifter.source} (see --checkpoint)")
         else:
             lifter = Lifter.from_checkpoint(args.checkpoint, **options)
     except ImportError as error:  # --backend onnxruntime without onnxruntime
         raise OSError(str(error)) from None
-    if args.bvh:
-        from pyg_weightshare.outputs import check_output
-
-        check_output(args.bvh, [args.input], args.force)
-    videos = lifter.lift_file(args.input, args.layout, args.image_size)
+    for note in people.notes:
+        print(f"{prefix}: {args.input}: {note}")
+    lifted = lifter.lift_people(people, progress=True)
     bodies = {}
     if args.fit or args.bvh:
-        from pyg_weightshare.lifting.fit import fit_skeleton
+        lifted, bodies = _fit(lifted, args)
+    for name, reason in lifted.failures.items():
+        print(f"{prefix}: warning: {args.input}: {name}: {reason}", file=sys.stderr)
+    if not lifted.videos:
+        raise ValueError(
+            f"{args.input}: nothing lifted: none of its "
+            f"{_count(len(people.videos), 'person', 'people')} could be"
+        )
+    bvh_paths = _bvh_paths(args.bvh, list(bodies)) if args.bvh else {}
+    for path in bvh_paths.values():
+        check_output(path, people.sources, args.force)
+    if args.plot:
+        from pyg_weightshare.lifting.animation import picture_paths
 
-        for name, video in videos.items():
-            bodies[name] = fit_skeleton(
-                video.poses, video.keypoints, video.image_size,
-                args.focal_length, args.fps, args.smoothing,
-            )  # fmt: skip
-    if args.fit:
-        videos = {
-            name: video._replace(poses=bodies[name].joints)
-            for name, video in videos.items()
-        }
-    out = save_lifted(args.out, videos, lifter)
-    frames = sum(len(video.poses) for video in videos.values())
-    print(f"Lifted {frames} frames of {len(videos)} video(s) to {out}")
+        for path in picture_paths(lifted, out).values():
+            check_output(path, people.sources, args.force)
+    save_lifted(out, lifted, lifter, args.input, out_format, args.force)
+    frames = sum(len(video.poses) for video in lifted.videos.values())
+    people_text = _count(len(lifted.videos), "person", "people")
+    if lifted.failures:
+        people_text += f" ({len(lifted.failures)} not lifted: see the warnings)"
+    print(f"Lifted {_count(frames, 'frame')} of {people_text} to {out}")
+    if args.plot:
+        from pyg_weightshare.lifting.animation import plot_lifted
+
+        for path in plot_lifted(
+            lifted, lifter.skeleton, out, args.image, args.video_frames, args.force
+        ):
+            print(f"Wrote {path}")
     if args.bvh:
         from pyg_weightshare.lifting.bvh import write_bvh
 
-        bvh = Path(args.bvh)
-        for name, body in bodies.items():
-            safe = re.sub(r"[^\w.-]+", "_", name)
-            path = bvh if len(bodies) == 1 else bvh.with_stem(f"{bvh.stem}_{safe}")
-            write_bvh(path, body, args.fps, [args.input], args.force)
+        for name, path in bvh_paths.items():
+            write_bvh(path, bodies[name], args.fps, people.sources, args.force)
             print(f"Wrote {path}")
-    if args.plot:
-        from pyg_weightshare.lifting.animation import animate_lift
 
-        for name, video in videos.items():
-            safe = re.sub(r"[^\w.-]+", "_", name)
-            gif = animate_lift(
-                video.keypoints,
-                video.poses,
-                lifter.skeleton,
-                out.with_name(f"{out.stem}_{safe}.gif"),
-                video.image_size,
-            )
-            print(f"Wrote {gif}")
+
+def _fit(lifted, args: argparse.Namespace):
+    """Fits a kinematic body to each lifted person (``--fit``, ``--bvh``);
+    with ``--fit`` the output's poses are the body's joints. A person the
+    fit refuses joins the failures."""
+    from pyg_weightshare.lifting.fit import fit_skeleton
+
+    videos, failures, bodies = {}, dict(lifted.failures), {}
+    for name, video in lifted.videos.items():
+        keypoints = video.keypoints if video.image_size is not None else None
+        try:
+            bodies[name] = fit_skeleton(
+                video.poses, keypoints, video.image_size, args.focal_length,
+                args.fps, args.smoothing, seen=video.seen,
+            )  # fmt: skip
+        except ValueError as error:
+            failures[name] = f"the kinematic fit failed: {error}"
+            continue
+        videos[name] = video
+        if args.fit:
+            videos[name] = video._replace(poses=bodies[name].joints.astype("float32"))
+    return lifted._replace(videos=videos, failures=failures), bodies
+
+
+def _bvh_paths(bvh: str, names: list[str]) -> dict[str, Path]:
+    """``OUT.bvh`` for one person, ``OUT_<person>.bvh`` for several."""
+    import re
+
+    bvh_path = Path(bvh)
+    if len(names) == 1:
+        return {names[0]: bvh_path}
+    safe = {name: re.sub(r"[^\w.-]+", "_", name) for name in names}
+    return {name: bvh_path.with_stem(f"{bvh_path.stem}_{safe[name]}") for name in names}
+
+
+def _check_plot_arguments(args: argparse.Namespace) -> None:
+    """Refuses --plot without matplotlib, or with a missing --image or
+    --video-frames, before anything is written."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise OSError(
+            "--plot needs matplotlib: pip install 'pyg-weightshare[examples]'"
+        ) from None
+    if args.image is not None and not Path(args.image).is_file():
+        raise FileNotFoundError(f"No image at {args.image} (--image)")
+    if args.video_frames is not None and not Path(args.video_frames).is_dir():
+        raise FileNotFoundError(f"No directory at {args.video_frames} (--video-frames)")
 
 
 def _export(args: argparse.Namespace) -> None:
     from pyg_weightshare.lifting import Lifter
     from pyg_weightshare.lifting.onnx import export_onnx, onnx_max_difference
+    from pyg_weightshare.outputs import atomic_output
 
-    model = Lifter.from_checkpoint(args.checkpoint).model
+    if args.checkpoint is None:
+        lifter = Lifter.pretrained(args.layout)
+        print(f"pyg-weightshare export: exporting {lifter.source} (see --checkpoint)")
+    else:
+        lifter = Lifter.from_checkpoint(args.checkpoint)
+    model = lifter.model
+    inputs = () if args.checkpoint is None else (args.checkpoint,)
     try:
-        path = export_onnx(model, args.out)
-        difference = onnx_max_difference(model, path)
+        with atomic_output(args.out, inputs, args.force) as temporary:
+            export_onnx(model, temporary)
+            difference = onnx_max_difference(model, temporary)
     except ImportError as error:  # one line, like every expected error
         raise OSError(str(error)) from None
+    joints, channels = model.num_joints, model.in_channels
     print(
-        f"Wrote {path}: input 'keypoints' [batch, {model.num_joints}, 2], output "
-        f"'poses' [batch, {model.num_joints}, 3]; onnxruntime vs PyTorch, max "
+        f"Wrote {args.out}: input 'keypoints' [batch, {joints}, {channels}], output "
+        f"'poses' [batch, {joints}, 3]; onnxruntime vs PyTorch, max "
         f"difference {difference:.1e} on 256 poses"
     )
 
@@ -407,6 +479,12 @@ CHECKPOINT_DATA = config_option(
     group=None,
 )
 DEVICE = config_option("device", default="cpu", group=None)
+FORCE = Option(
+    "--force",
+    "replace existing output files (never an input)",
+    shown_default="no",
+    action="store_true",
+)
 
 COMMANDS = {
     "synth": Command(
@@ -486,24 +564,48 @@ COMMANDS = {
         "3D poses from a file of 2D keypoints",
         _lift,
         (
-            Option("--checkpoint", CHECKPOINT.help,
-                   shown_default="the bundled model, pre-aggregation at 64 "
-                   "channels trained on the synthetic data"),
             Option("--input",
-                   "VideoPose3D custom 2D .npz, COCO keypoint results .json, or "
-                   ".npy [frames, keypoints, 2 or 3]",
+                   "COCO annotations or results .json, OpenPose *_keypoints.json "
+                   "(a directory, a glob pattern or a file), MediaPipe Pose "
+                   ".json, VideoPose3D custom 2D .npz, or .npy [frames, "
+                   "keypoints, 2 or 3]",
                    required=True),
-            Option("--out", ".npz of 3D poses to write", required=True),
+            Option("--out",
+                   "file of 3D poses to write: .npz (read with np.load) or .json",
+                   required=True),
+            Option("--format", "output format",
+                   shown_default="json for an --out ending in .json, else npz",
+                   choices=("npz", "json")),
+            Option("--checkpoint", CHECKPOINT.help,
+                   shown_default="the bundled model for the input's layout"),
             Option("--layout", "keypoint layout of the input",
-                   shown_default="what the file says", choices=("h36m", "coco")),
-            Option("--image-size", "image size in pixels",
-                   shown_default="the .npz metadata", nargs=2, type=_positive_int,
-                   metavar=("W", "H")),
+                   shown_default="what the file says", choices=LAYOUT_NAMES),
+            Option("--image-size",
+                   "image size in pixels, needed by models that normalise by "
+                   "the image", shown_default="what the file says", nargs=2,
+                   type=_positive_int, metavar=("W", "H")),
+            Option("--image-info",
+                   "COCO file whose 'images' give the image sizes of COCO results",
+                   shown_default="none", metavar="FILE"),
+            Option("--group",
+                   "person: each detection (or track_id) is its own video; "
+                   "video: the images are the frames of one video and people are "
+                   "followed across them",
+                   shown_default="person for COCO annotations, video otherwise",
+                   choices=("person", "video")),
             Option("--min-confidence",
-                   "keypoints less confident are filled in over time",
+                   "keypoints less confident are missing; confidence 0 always is",
                    type=float, default=0.1),
-            Option("--plot", "also write an animated GIF per video",
+            Option("--plot",
+                   "also draw each person: PNG for one frame, MP4 (with ffmpeg) "
+                   "or GIF for a video",
                    shown_default="no", action="store_true"),
+            Option("--image", "image drawn under the 2D keypoints of --plot",
+                   shown_default="none", metavar="FILE"),
+            Option("--video-frames",
+                   "directory of the frames' images, named by frame id, drawn "
+                   "under the 2D keypoints of --plot",
+                   shown_default="none", metavar="DIR"),
             Option("--fit",
                    "write the poses of a kinematic body fitted to the lift: "
                    "constant bones, hinge knees and elbows, smoothed, reprojected "
@@ -525,8 +627,6 @@ COMMANDS = {
                    "with --fit or --bvh: motion faster than this is treated as "
                    "jitter; raise it for fast motion, 0 turns smoothing off",
                    type=float, default=4.0, metavar="HZ"),
-            Option("--force", "replace existing output files",
-                   shown_default="stop with an error", action="store_true"),
             Option("--compile",
                    "run the network compiled: Inductor on a CPU, a CUDA graph "
                    "on a GPU",
@@ -536,14 +636,22 @@ COMMANDS = {
                    "torch (the fused inference network) or onnxruntime (its "
                    "ONNX graph, CPU only; needs the onnx extra)",
                    choices=("torch", "onnxruntime"), default="torch"),
+            FORCE,
             DEVICE,
             THREADS,
         ),
     ),
     "export": Command(
-        "ONNX graph of a checkpoint",
+        "ONNX graph of a lifting model",
         _export,
-        (CHECKPOINT, Option("--out", ".onnx file to write", required=True)),
+        (
+            Option("--checkpoint", CHECKPOINT.help,
+                   shown_default="the bundled model"),
+            Option("--layout", "the keypoints the bundled model is for",
+                   choices=("h36m", "coco"), default="h36m"),
+            Option("--out", ".onnx file to write", required=True),
+            FORCE,
+        ),
     ),
 }  # fmt: skip
 """The subcommands of ``pyg-weightshare`` by name: to add an option to one,

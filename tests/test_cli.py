@@ -60,19 +60,17 @@ def test_shared_options_come_from_one_declaration():
 
 def test_an_option_is_one_declared_entry(monkeypatch):
     export = COMMANDS["export"]
-    force = Option("--force", "replace an existing output", shown_default="no",
-                   action="store_true")  # fmt: skip
+    dry_run = Option("--dry-run", "check, write nothing", shown_default="no",
+                     action="store_true")  # fmt: skip
     monkeypatch.setitem(
         COMMANDS,
         "export",
-        dataclasses.replace(export, options=(*export.options, force)),
+        dataclasses.replace(export, options=(*export.options, dry_run)),
     )
     args = build_parser().parse_args(["export", "--checkpoint", "a.pt", "--out", "b",
-                                      "--force"])  # fmt: skip
-    assert args.force is True and args.run is export.run
-    assert (
-        options("export")["--force"].help == "replace an existing output (default: no)"
-    )
+                                      "--dry-run"])  # fmt: skip
+    assert args.dry_run is True and args.run is export.run
+    assert options("export")["--dry-run"].help == "check, write nothing (default: no)"
 
 
 def test_defaults_shown_are_the_real_ones():

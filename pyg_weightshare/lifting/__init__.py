@@ -8,26 +8,49 @@ from pyg_weightshare.lifting.keypoints import (
     COCO_KEYPOINTS,
     COCO_TO_H36M,
     LAYOUTS,
+    MEDIAPIPE_TO_COCO,
+    OPENPOSE_TO_COCO,
     coco_to_h36m,
     fill_missing,
     layout_joints,
+    model_layout,
+    to_coco,
 )
-from pyg_weightshare.lifting.lifter import LiftedVideo, Lifter, save_lifted
-from pyg_weightshare.lifting.readers import Keypoints2D, read_keypoints
+from pyg_weightshare.lifting.lifter import (
+    LiftedFile,
+    LiftedVideo,
+    Lifter,
+    lifted_path,
+    save_lifted,
+)
+from pyg_weightshare.lifting.readers import (
+    KeypointFile,
+    Keypoints2D,
+    read_keypoints,
+    track_people,
+)
 
 __all__ = [
     "COCO_KEYPOINTS",
     "COCO_TO_H36M",
     "LAYOUTS",
+    "MEDIAPIPE_TO_COCO",
+    "OPENPOSE_TO_COCO",
     "FittedBody",
+    "KeypointFile",
     "Keypoints2D",
+    "LiftedFile",
     "LiftedVideo",
     "Lifter",
     "coco_to_h36m",
     "fill_missing",
     "fit_skeleton",
     "layout_joints",
+    "lifted_path",
+    "model_layout",
     "read_keypoints",
     "save_lifted",
+    "to_coco",
+    "track_people",
     "write_bvh",
 ]

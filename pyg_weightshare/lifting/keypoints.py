@@ -1,5 +1,12 @@
-r"""2D keypoint layouts, the COCO-17 to Human3.6M mapping, and the filling of
-missing keypoints.
+r"""2D keypoint layouts, their mapping to the model's joints, and the
+filling of missing keypoints.
+
+Every layout maps to the model's Human3.6M joints by name: Human3.6M
+keypoints directly, COCO-17 through :obj:`COCO_TO_H36M`, and the layouts of
+OpenPose (BODY_25 and COCO-18) and MediaPipe Pose (33 landmarks) first to
+COCO-17 by :obj:`OPENPOSE_TO_COCO` and :obj:`MEDIAPIPE_TO_COCO`, since their
+keypoints sit where COCO's annotators put them. Their extra keypoints (feet,
+hands, mouth, OpenPose's Neck and MidHip) are not used.
 
 The COCO-17 layout has no pelvis, spine, thorax or head-top keypoint, so
 :func:`coco_to_h36m` builds them from the others (:obj:`COCO_TO_H36M`):
@@ -33,11 +40,53 @@ COCO_KEYPOINTS = (
     "left_knee", "right_knee", "left_ankle", "right_ankle",
 )  # fmt: skip
 
-#: The keypoint names of each input layout, by joint count.
+OPENPOSE_COCO_18 = (
+    "Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow",
+    "LWrist", "RHip", "RKnee", "RAnkle", "LHip", "LKnee", "LAnkle", "REye",
+    "LEye", "REar", "LEar",
+)  # fmt: skip
+
+OPENPOSE_BODY_25 = (
+    "Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow",
+    "LWrist", "MidHip", "RHip", "RKnee", "RAnkle", "LHip", "LKnee", "LAnkle",
+    "REye", "LEye", "REar", "LEar", "LBigToe", "LSmallToe", "LHeel", "RBigToe",
+    "RSmallToe", "RHeel",
+)  # fmt: skip
+
+MEDIAPIPE_POSE_33 = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner",
+    "right_eye", "right_eye_outer", "left_ear", "right_ear", "mouth_left",
+    "mouth_right", "left_shoulder", "right_shoulder", "left_elbow",
+    "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky",
+    "left_index", "right_index", "left_thumb", "right_thumb", "left_hip",
+    "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+    "left_heel", "right_heel", "left_foot_index", "right_foot_index",
+)  # fmt: skip
+
+#: The keypoint names of each input layout, by keypoint count.
 LAYOUTS: dict[str, dict[int, tuple[str, ...]]] = {
     "h36m": {17: H36M_JOINTS_17, 16: h36m_skeleton(16).joint_names},
     "coco": {17: COCO_KEYPOINTS},
+    "openpose": {25: OPENPOSE_BODY_25, 18: OPENPOSE_COCO_18},
+    "mediapipe": {33: MEDIAPIPE_POSE_33},
 }
+
+#: Each COCO-17 keypoint as the OpenPose keypoint of that name (BODY_25 and
+#: COCO-18 name them alike).
+OPENPOSE_TO_COCO: dict[str, str] = {
+    "nose": "Nose", "left_eye": "LEye", "right_eye": "REye", "left_ear": "LEar",
+    "right_ear": "REar", "left_shoulder": "LShoulder",
+    "right_shoulder": "RShoulder", "left_elbow": "LElbow",
+    "right_elbow": "RElbow", "left_wrist": "LWrist", "right_wrist": "RWrist",
+    "left_hip": "LHip", "right_hip": "RHip", "left_knee": "LKnee",
+    "right_knee": "RKnee", "left_ankle": "LAnkle", "right_ankle": "RAnkle",
+}  # fmt: skip
+
+#: Each COCO-17 keypoint as the MediaPipe Pose landmark of that name (the
+#: same names).
+MEDIAPIPE_TO_COCO: dict[str, str] = {name: name for name in COCO_KEYPOINTS}
+
+_TO_COCO = {"openpose": OPENPOSE_TO_COCO, "mediapipe": MEDIAPIPE_TO_COCO}
 
 _HEAD = ("left_eye", "right_eye", "left_ear", "right_ear")
 
@@ -67,8 +116,9 @@ def layout_joints(layout: str, num_keypoints: int) -> tuple[str, ...]:
     """The names of the :obj:`num_keypoints` keypoints of :obj:`layout`.
 
     Args:
-        layout (str): :obj:`"h36m"` (17 joints, or 16 without Neck/Nose) or
-            :obj:`"coco"` (17 keypoints).
+        layout (str): :obj:`"h36m"` (17 joints, or 16 without Neck/Nose),
+            :obj:`"coco"` (17 keypoints), :obj:`"openpose"` (BODY_25 or
+            COCO-18) or :obj:`"mediapipe"` (33 landmarks).
         num_keypoints (int): The number of keypoints per frame.
 
     Returns:
@@ -83,6 +133,43 @@ def layout_joints(layout: str, num_keypoints: int) -> tuple[str, ...]:
             f"The {layout!r} layout has {counts} keypoints, got {num_keypoints}"
         )
     return names
+
+
+def model_layout(layout: str) -> str:
+    """The layout a model must have been trained on to lift :obj:`layout`:
+    :obj:`"h36m"` for Human3.6M keypoints, :obj:`"coco"` for the others.
+
+    Example:
+        >>> model_layout("openpose")
+        'coco'
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"Unknown layout {layout!r}; choose from {list(LAYOUTS)}")
+    return "h36m" if layout == "h36m" else "coco"
+
+
+def to_coco(points: np.ndarray, layout: str) -> np.ndarray:
+    """Maps keypoints of :obj:`layout` to COCO-17 by name
+    (:obj:`OPENPOSE_TO_COCO`, :obj:`MEDIAPIPE_TO_COCO`).
+
+    Args:
+        points (np.ndarray): Keypoints :obj:`[..., K, C]` of :obj:`layout`.
+        layout (str): :obj:`"coco"`, :obj:`"openpose"` or
+            :obj:`"mediapipe"`.
+
+    Returns:
+        np.ndarray: The COCO-17 keypoints :obj:`[..., 17, C]`.
+
+    Example:
+        >>> points = np.arange(25.0)[:, None]
+        >>> to_coco(points, "openpose")[:3, 0]  # nose, left eye, right eye
+        array([ 0., 16., 15.])
+    """
+    if layout == "coco":
+        return points
+    names = layout_joints(layout, points.shape[-2])
+    table = _TO_COCO[layout]
+    return points[..., [names.index(table[name]) for name in COCO_KEYPOINTS], :]
 
 
 def coco_to_h36m(points: np.ndarray) -> np.ndarray:

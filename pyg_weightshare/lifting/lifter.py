@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import pathlib
 from pathlib import Path
 from typing import NamedTuple
 
@@ -12,56 +14,94 @@ from numpy.typing import ArrayLike
 from torch import Tensor
 
 from pyg_weightshare.datasets.camera import normalize_screen_coordinates
+from pyg_weightshare.datasets.inputs import missing_to_nan, person_inputs
 from pyg_weightshare.devices import check_device
 from pyg_weightshare.lifting.backends import make_backend
 from pyg_weightshare.lifting.keypoints import (
     coco_to_h36m,
     fill_missing,
     layout_joints,
+    to_coco,
 )
-from pyg_weightshare.lifting.readers import read_keypoints
+from pyg_weightshare.lifting.readers import Keypoints2D, read_keypoints
 from pyg_weightshare.nn import PoseGCN
+from pyg_weightshare.outputs import atomic_output
 from pyg_weightshare.skeleton import H36M_JOINTS_17, Skeleton
+
+#: How far beyond an edge of the image a seen keypoint may lie, as a
+#: fraction of the image's width or height; further out, the image size or
+#: the keypoints are wrong and the person is not lifted.
+MAX_OUTSIDE_IMAGE = 0.5
 
 
 class LiftedVideo(NamedTuple):
-    """The result of lifting one video.
+    """The result of lifting one person's video.
 
     Args:
-        keypoints (np.ndarray): The 2D joints the model saw, in pixels, after
-            the layout mapping and the filling of missing keypoints,
-            :obj:`[T, J, 2]`.
+        keypoints (np.ndarray): The 2D joints the model saw, in pixels,
+            after the layout mapping, :obj:`[T, J, 2]`: NaN where a joint was
+            missing for a model that predicts missing joints, filled in over
+            time for one that cannot.
         poses (np.ndarray): Root-relative 3D joints in the camera frame, in
-            metres, :obj:`[T, J, 3]`.
-        image_size (tuple[int, int]): :obj:`(width, height)` in pixels.
+            metres, float32 :obj:`[T, J, 3]`; NaN in a frame where no joint
+            was seen.
+        seen (np.ndarray): Boolean :obj:`[T, J]`: :obj:`False` where the
+            joint was missing in the input and was filled in or predicted.
+        image_size (tuple[int, int], optional): :obj:`(width, height)` in
+            pixels, when known.
         layout (str): The layout of the keypoints that were read.
+        frame_ids (tuple[str, ...]): The id of each frame in the input.
     """
 
     keypoints: np.ndarray
     poses: np.ndarray
-    image_size: tuple[int, int]
+    seen: np.ndarray
+    image_size: tuple[int, int] | None
     layout: str
+    frame_ids: tuple[str, ...]
+
+
+class LiftedFile(NamedTuple):
+    """Every person of a keypoint file, lifted or not.
+
+    Args:
+        videos (dict[str, LiftedVideo]): The people lifted, by name.
+        failures (dict[str, str]): The people not lifted, and why.
+        sources (tuple[pathlib.Path, ...]): The files read.
+        notes (tuple[str, ...]): What the reader left out and why.
+    """
+
+    videos: dict[str, LiftedVideo]
+    failures: dict[str, str]
+    sources: tuple[pathlib.Path, ...]
+    notes: tuple[str, ...]
 
 
 class Lifter:
     r"""Lifts 2D keypoints in pixels to root-relative 3D poses in metres.
 
-    The steps are those of training: keypoints of another layout are mapped
+    The steps are those of training. Keypoints of another layout are mapped
     to the model's joints by name (COCO-17 through
-    :func:`~pyg_weightshare.lifting.coco_to_h36m`), keypoints with a
-    confidence below :obj:`min_confidence` or NaN are filled by linear
-    interpolation over time
-    (:func:`~pyg_weightshare.lifting.fill_missing`), pixels are normalised
-    with
-    :func:`~pyg_weightshare.datasets.camera.normalize_screen_coordinates`,
-    and the model runs on batches of whole tensors.
+    :func:`~pyg_weightshare.lifting.coco_to_h36m`, OpenPose and MediaPipe
+    through COCO-17). A keypoint is missing when its confidence is 0,
+    below :obj:`min_confidence`, or a coordinate is not finite
+    (:func:`~pyg_weightshare.datasets.inputs.missing_to_nan`). Then:
+
+    * a model with 3 input channels (position and whether seen) gets
+      :func:`~pyg_weightshare.datasets.inputs.person_inputs` and predicts
+      the missing joints, even a joint never seen;
+    * a model with 2 input channels gets the missing keypoints filled by
+      linear interpolation over time
+      (:func:`~pyg_weightshare.lifting.fill_missing`; a joint never seen
+      cannot be lifted) and pixels normalised by the image size
+      (:func:`~pyg_weightshare.datasets.camera.normalize_screen_coordinates`).
 
     Args:
         model (PoseGCN): A trained lifting network whose skeleton has
             Human3.6M joint names.
         min_confidence (float, optional): Keypoints with a lower confidence
-            (the third channel of :obj:`[T, K, 3]` inputs) count as missing.
-            (default: :obj:`0.1`)
+            (the third channel of :obj:`[T, K, 3]` inputs) count as missing;
+            a confidence of 0 always does. (default: :obj:`0.1`)
         device (str or torch.device, optional): Where the model runs.
             (default: :obj:`"cpu"`)
         compile (bool, optional): Run the network compiled (Inductor on a
@@ -77,9 +117,10 @@ class Lifter:
 
     Example:
         >>> from pyg_weightshare import h36m_skeleton
-        >>> lifter = Lifter(PoseGCN(h36m_skeleton(16), hidden_channels=8))
+        >>> model = PoseGCN(h36m_skeleton(16), in_channels=3, root_relative=True)
         >>> keypoints = np.random.default_rng(0).uniform(0, 640, (5, 17, 2))
-        >>> lifter.lift(keypoints, layout="coco", image_size=(640, 480)).shape
+        >>> keypoints[:, 9] = np.nan  # the left wrist is never seen
+        >>> Lifter(model).lift(keypoints, layout="coco").shape
         (5, 16, 3)
     """
 
@@ -97,17 +138,27 @@ class Lifter:
         self.min_confidence = min_confidence
         # Built from the model as it is now: later changes do not reach it.
         self.backend = make_backend(self.model, self.device, backend, compile)
+        #: Where the model comes from, for the output's metadata.
+        self.source = f"a {type(model).__name__} given to Lifter"
 
     @classmethod
-    def pretrained(cls, **kwargs) -> Lifter:
-        """The lifter of the model bundled with the package
-        (:meth:`PoseGCN.pretrained <pyg_weightshare.PoseGCN.pretrained>`),
-        trained on the package's synthetic data.
+    def pretrained(cls, layout: str = "h36m", **kwargs) -> Lifter:
+        """The lifter of the model bundled with the package for keypoints
+        of :obj:`layout`
+        (:func:`~pyg_weightshare.pretrained.load_pretrained`), trained on the
+        package's synthetic data.
 
         Args:
+            layout (str, optional): The layout of the keypoints to lift:
+                :obj:`"h36m"` or :obj:`"coco"` (also for OpenPose and
+                MediaPipe keypoints). (default: :obj:`"h36m"`)
             **kwargs: Arguments of :class:`Lifter`.
         """
-        return cls(PoseGCN.pretrained(), **kwargs)
+        from pyg_weightshare.pretrained import checkpoint_path, load_pretrained
+
+        lifter = cls(load_pretrained(layout=layout), **kwargs)
+        lifter.source = f"the bundled model {checkpoint_path(layout).name}"
+        return lifter
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, **kwargs) -> Lifter:
@@ -121,26 +172,32 @@ class Lifter:
                 :obj:`last.pt` of a run directory.
             **kwargs: Arguments of :class:`Lifter`.
         """
-        return cls(PoseGCN.from_checkpoint(path), **kwargs)
+        lifter = cls(PoseGCN.from_checkpoint(path), **kwargs)
+        lifter.source = str(path)
+        return lifter
 
     @property
     def joint_names(self) -> tuple[str, ...]:
         """The joints of the 3D poses."""
         return tuple(self.skeleton.joint_names)
 
-    def prepare(
-        self,
-        keypoints: ArrayLike,
-        layout: str = "h36m",
-        where: str = "",
+    @property
+    def predicts_missing(self) -> bool:
+        """Whether the model takes whether each joint was seen (3 input
+        channels), and so predicts missing joints."""
+        return getattr(self.model, "in_channels", 2) == 3
+
+    def model_joints(
+        self, keypoints: ArrayLike, layout: str = "h36m", where: str = ""
     ) -> np.ndarray:
-        """The model's joints in pixels, mapped from :obj:`layout` and with
-        missing keypoints filled, :obj:`[T, J, 2]`.
+        """The model's joints in pixels, mapped from :obj:`layout` by name,
+        NaN where missing, :obj:`[T, J, 2]`.
 
         Args:
             keypoints (array-like): One video :obj:`[T, K, 2 or 3]` in
                 pixels, with an optional confidence channel.
-            layout (str, optional): :obj:`"h36m"` or :obj:`"coco"`.
+            layout (str, optional): A key of
+                :obj:`~pyg_weightshare.lifting.LAYOUTS`.
                 (default: :obj:`"h36m"`)
             where (str, optional): What the video is, for errors.
                 (default: :obj:`""`)
@@ -152,34 +209,55 @@ class Lifter:
                 f"with at least one frame, got {points.shape}"
             )
         names = layout_joints(layout, points.shape[1])
-        missing = ~np.isfinite(points).all(axis=-1)
-        if points.shape[2] == 3:
-            missing |= points[..., 2] < self.min_confidence
-        points = points[..., :2]
-        points[missing] = np.nan
-        if layout == "coco":
-            points, names = coco_to_h36m(points), H36M_JOINTS_17
+        confidence = (
+            points[..., 2] if points.shape[2] == 3 else np.ones(points.shape[:2])
+        )
+        points = missing_to_nan(points[..., :2], confidence, self.min_confidence)
+        if layout != "h36m":
+            points, names = coco_to_h36m(to_coco(points, layout)), H36M_JOINTS_17
         absent = [name for name in self.joint_names if name not in names]
         if absent:
             raise ValueError(
-                f"{where}{points.shape[1]} keypoints of the {layout!r} layout have "
+                f"{where}{len(names)} keypoints of the {layout!r} layout have "
                 f"no {absent}, needed by this {len(self.joint_names)}-joint model"
             )
         points = points[:, [names.index(name) for name in self.joint_names]]
         if np.isnan(points).all():
             raise ValueError(f"{where}no person is seen in any frame")
+        return points
+
+    def prepare(
+        self, keypoints: ArrayLike, layout: str = "h36m", where: str = ""
+    ) -> np.ndarray:
+        """The 2D joints the model sees, in pixels, :obj:`[T, J, 2]`:
+        :meth:`model_joints`, with the missing ones filled over time for a
+        model that cannot predict them."""
+        points = self.model_joints(keypoints, layout, where)
+        if self.predicts_missing:
+            return points
         return fill_missing(points, self.joint_names, where)
 
     def normalize(self, pixels: np.ndarray, image_size: tuple[int, int]) -> Tensor:
-        """The model input of pixels :obj:`[T, J, 2]`, normalised as in
-        training, :obj:`[T, J, 2]`."""
+        """The input of a 2-channel model for pixels :obj:`[T, J, 2]`,
+        normalised by the image size as in training, :obj:`[T, J, 2]`."""
         width, height = image_size
         # float32 before normalising, exactly as the training data is.
         screen = normalize_screen_coordinates(pixels.astype(np.float32), width, height)
         return torch.from_numpy(screen)
 
+    def inputs(
+        self, pixels: np.ndarray, image_size: tuple[int, int] | None = None
+    ) -> Tensor:
+        """The model input of the joints :meth:`prepare` returns:
+        :func:`~pyg_weightshare.datasets.inputs.person_inputs` for a 3-channel
+        model, :meth:`normalize` (which needs :obj:`image_size`) for a
+        2-channel one."""
+        if self.predicts_missing:
+            return person_inputs(pixels)
+        return self.normalize(pixels, image_size)
+
     def predict(self, inputs: Tensor) -> Tensor:
-        """The model's 3D poses :obj:`[N, J, 3]` for normalised inputs
+        """The model's 3D poses :obj:`[N, J, 3]` for model inputs
         :obj:`[N, J, C_{in}]`, in batches, on the CPU, run by the lifter's
         backend (:func:`~pyg_weightshare.lifting.backends.make_backend`)."""
         return self.backend(inputs)
@@ -196,11 +274,13 @@ class Lifter:
         Args:
             keypoints (array-like): :obj:`[T, K, 2 or 3]` in pixels, with an
                 optional confidence channel.
-            layout (str, optional): :obj:`"h36m"` (17 joints, or 16 without
-                Neck/Nose) or :obj:`"coco"` (17 keypoints).
+            layout (str, optional): A key of
+                :obj:`~pyg_weightshare.lifting.LAYOUTS`.
                 (default: :obj:`"h36m"`)
-            image_size (tuple[int, int]): :obj:`(width, height)` of the
-                image in pixels.
+            image_size (tuple[int, int], optional): :obj:`(width, height)`
+                of the image in pixels; needed by a 2-channel model, and
+                checked against the keypoints when given.
+                (default: :obj:`None`)
             where (str, optional): What the video is, for errors.
                 (default: :obj:`""`)
 
@@ -208,66 +288,217 @@ class Lifter:
             np.ndarray: Root-relative 3D joints of :attr:`joint_names` in the
             camera frame, in metres, :obj:`[T, J, 3]`.
         """
-        return self._lift(keypoints, layout, image_size, where).poses
+        video = Keypoints2D(np.asarray(keypoints), layout, image_size)
+        return self.lift_video(video, where).poses
 
-    def _lift(self, keypoints, layout, image_size, where) -> LiftedVideo:
-        if image_size is None:
-            raise ValueError(f"{where}lifting needs the image size (width, height)")
-        if len(image_size) != 2 or min(image_size) <= 0:
+    def lift_video(self, video: Keypoints2D, where: str = "") -> LiftedVideo:
+        """Lifts one person's video.
+
+        Raises:
+            ValueError: The person cannot be lifted; the message, prefixed
+                with :obj:`where`, says why.
+        """
+        size = video.image_size
+        if size is None and not self.predicts_missing:
+            raise ValueError(
+                f"{where}this model needs the image size: pass --image-size W H "
+                "(image_size=(width, height))"
+            )
+        if size is not None and (len(size) != 2 or min(size) <= 0):
             raise ValueError(
                 f"{where}the image size must be a positive (width, height), got "
-                f"{tuple(image_size)}"
+                f"{tuple(size)}"
             )
-        pixels = self.prepare(keypoints, layout, where=where)
-        poses = self.predict(self.normalize(pixels, image_size)).numpy()
-        return LiftedVideo(pixels, poses, tuple(image_size), layout)
+        joints = self.model_joints(video.keypoints, video.layout, where)
+        if size is not None:
+            _check_in_image(video, self.min_confidence, where)
+        seen = ~np.isnan(joints).any(axis=-1)
+        pixels = joints
+        if not self.predicts_missing:
+            pixels = fill_missing(joints, self.joint_names, where)
+        poses = self.predict(self.inputs(pixels, size)).numpy().astype(np.float32)
+        poses[~seen.any(axis=-1)] = np.nan  # nothing of the person is seen
+        if not np.isfinite(poses[seen.any(axis=-1)]).all():
+            raise ValueError(f"{where}the model's output is not finite")
+        return LiftedVideo(pixels, poses, seen, size, video.layout, video.frame_ids)
 
     def lift_file(
         self,
         path: str | os.PathLike,
         layout: str | None = None,
         image_size: tuple[int, int] | None = None,
-    ) -> dict[str, LiftedVideo]:
-        """Lifts every video of a keypoint file (see
-        :func:`~pyg_weightshare.lifting.read_keypoints`).
+        group: str | None = None,
+        image_info: str | os.PathLike | None = None,
+    ) -> LiftedFile:
+        """Lifts every person of a keypoint file (see
+        :func:`~pyg_weightshare.lifting.read_keypoints` for the arguments).
+        A person that cannot be lifted is listed in
+        :attr:`LiftedFile.failures` with the reason; the others are lifted.
+        """
+        return self.lift_people(
+            read_keypoints(path, layout, image_size, group, image_info)
+        )
+
+    def lift_people(self, people, progress: bool = False) -> LiftedFile:
+        """Lifts every person of a
+        :class:`~pyg_weightshare.lifting.readers.KeypointFile`.
 
         Args:
-            path (str or os.PathLike): The file.
-            layout (str, optional): The keypoint layout, when the file does
-                not say it. (default: :obj:`None`)
-            image_size (tuple[int, int], optional): :obj:`(width, height)`,
-                when the file does not say it. (default: :obj:`None`)
-
-        Returns:
-            dict[str, LiftedVideo]: The videos by name.
+            people (KeypointFile): What
+                :func:`~pyg_weightshare.lifting.read_keypoints` returns.
+            progress (bool, optional): Show a progress bar on a terminal,
+                where tqdm is installed. (default: :obj:`False`)
         """
-        videos = read_keypoints(path, layout, image_size)
-        return {
-            name: self._lift(
-                video.keypoints, video.layout, video.image_size, f"{path}: {name!r}: "
+        sizes = [video.image_size for video in people.videos.values()]
+        if not self.predicts_missing and all(size is None for size in sizes):
+            where = ", ".join(str(source) for source in people.sources[:1])
+            raise ValueError(
+                f"{where}: no image size: this model needs it, pass --image-size W H "
+                "(image_size=(width, height))"
             )
-            for name, video in videos.items()
-        }
+        videos, failures = {}, {}
+        for name, video in _progress(people.videos.items(), progress):
+            try:
+                videos[name] = self.lift_video(video)
+            except ValueError as error:
+                failures[name] = str(error)
+        return LiftedFile(videos, failures, people.sources, people.notes)
+
+
+def _progress(items, enabled: bool):
+    if not enabled:
+        return items
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return items
+    # disable=None: shown on a terminal only.
+    return tqdm(items, "lift", unit="person", disable=None, leave=False)
+
+
+def _check_in_image(video: Keypoints2D, min_confidence: float, where: str) -> None:
+    keypoints = video.keypoints
+    confidence = np.ones(keypoints.shape[:2])
+    if keypoints.shape[-1] == 3:
+        confidence = keypoints[..., 2]
+    points = missing_to_nan(keypoints[..., :2], confidence, min_confidence)
+    size = np.asarray(video.image_size, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        outside = (
+            (points < -MAX_OUTSIDE_IMAGE * size)
+            | (points > (1 + MAX_OUTSIDE_IMAGE) * size)
+        ).any(-1)
+    if outside.any():
+        frame, keypoint = np.argwhere(outside)[0]
+        names = layout_joints(video.layout, keypoints.shape[1])
+        x, y = points[frame, keypoint]
+        width, height = video.image_size
+        raise ValueError(
+            f"{where}frame {video.frame_ids[frame]}: keypoint {names[keypoint]!r} at "
+            f"({x:.0f}, {y:.0f}) lies far outside the {width}x{height} image: is "
+            "the image size right?"
+        )
 
 
 def save_lifted(
-    path: str | os.PathLike, videos: dict[str, LiftedVideo], lifter: Lifter
+    path: str | os.PathLike,
+    lifted: LiftedFile,
+    lifter: Lifter,
+    input: str | os.PathLike = "",
+    format: str = "npz",
+    force: bool = False,
 ) -> Path:
-    """Writes lifted videos as an :obj:`.npz` file: ``positions_3d =
-    {video: [T, J, 3]}``, ``positions_2d = {video: [T, J, 2]}`` (the
-    pixels the model saw), :obj:`joint_names`, :obj:`parents` and the
-    :obj:`layout` that was read. Returns the path written, with
-    :obj:`.npz` appended when missing, as ``numpy.savez`` does."""
-    path = Path(path)
-    if path.suffix != ".npz":
-        path = path.with_name(path.name + ".npz")
-    (layout,) = {video.layout for video in videos.values()}
-    np.savez(
-        path,
-        positions_3d={name: video.poses for name, video in videos.items()},
-        positions_2d={name: video.keypoints for name, video in videos.items()},
-        joint_names=np.array(lifter.joint_names),
-        parents=np.array(lifter.skeleton.parents),
-        layout=np.array(layout),
-    )
+    r"""Writes lifted people as an :obj:`.npz` that ``np.load(path)`` reads
+    with its default arguments, or as JSON.
+
+    The :obj:`.npz` holds, for the :math:`i`-th name of :obj:`videos`:
+    ``poses_i`` (float32 :obj:`[T, J, 3]`, metres), ``seen_i`` (bool
+    :obj:`[T, J]`), ``keypoints_i`` (the 2D pixels the model saw,
+    :obj:`[T, J, 2]`) and ``frames_i`` (the frame ids); and
+    :obj:`joint_names`, :obj:`parents`, :obj:`model`, :obj:`input`,
+    :obj:`failures` (``"name: reason"`` per person not lifted) and
+    :obj:`image_sizes` (:obj:`[V, 2]`, 0 where unknown). The JSON holds the
+    same under the same names, with one object per video in ``"videos"``
+    and ``null`` for NaN.
+
+    Args:
+        path (str or os.PathLike): The file to write.
+        lifted (LiftedFile): What :meth:`Lifter.lift_file` returns.
+        lifter (Lifter): The lifter, for the skeleton and the model's source.
+        input (str or os.PathLike, optional): The input, as given.
+            (default: :obj:`""`)
+        format (str, optional): :obj:`"npz"` or :obj:`"json"`.
+            (default: :obj:`"npz"`)
+        force (bool, optional): Replace an existing file (never one of the
+            inputs). (default: :obj:`False`)
+
+    Returns:
+        pathlib.Path: The path written.
+    """
+    if format not in ("npz", "json"):
+        raise ValueError(f"Unknown output format {format!r}; choose npz or json")
+    path = lifted_path(path, format)
+    names = list(lifted.videos)
+    videos = [lifted.videos[name] for name in names]
+    failures = [f"{name}: {reason}" for name, reason in lifted.failures.items()]
+    common = {
+        "joint_names": list(lifter.joint_names),
+        "parents": list(lifter.skeleton.parents),
+        "model": lifter.source,
+        "input": str(input),
+        "failures": failures,
+    }
+    with atomic_output(path, lifted.sources, force) as temporary:
+        if format == "json":
+            document = common | {
+                "videos": [
+                    {
+                        "name": name,
+                        "frames": list(video.frame_ids),
+                        "image_size": video.image_size,
+                        "poses": _json_array(video.poses),
+                        "seen": video.seen.tolist(),
+                        "keypoints": _json_array(video.keypoints),
+                    }
+                    for name, video in zip(names, videos, strict=True)
+                ]
+            }
+            temporary.write_text(json.dumps(document), encoding="utf-8")
+        else:
+            arrays = {}
+            for index, video in enumerate(videos):
+                arrays[f"poses_{index}"] = video.poses.astype(np.float32)
+                arrays[f"seen_{index}"] = video.seen
+                arrays[f"keypoints_{index}"] = video.keypoints.astype(np.float32)
+                arrays[f"frames_{index}"] = np.array(video.frame_ids, dtype=str)
+            sizes = [video.image_size or (0, 0) for video in videos]
+            with open(temporary, "wb") as file:
+                np.savez(
+                    file,
+                    videos=np.array(names, dtype=str),
+                    joint_names=np.array(common["joint_names"], dtype=str),
+                    parents=np.array(common["parents"], dtype=np.int64),
+                    model=np.array(common["model"]),
+                    input=np.array(common["input"]),
+                    failures=np.array(failures, dtype=str),
+                    image_sizes=np.array(sizes, dtype=np.int64).reshape(-1, 2),
+                    **arrays,
+                )
     return path
+
+
+def lifted_path(path: str | os.PathLike, format: str = "npz") -> Path:
+    """The path :func:`save_lifted` writes: :obj:`path`, with :obj:`.npz`
+    appended for that format when missing, as ``numpy.savez`` does."""
+    path = Path(path)
+    if format == "npz" and path.suffix != ".npz":
+        return path.with_name(path.name + ".npz")
+    return path
+
+
+def _json_array(array: np.ndarray) -> list:
+    """Nested lists with :obj:`None` for NaN, rounded to a tenth of a
+    millimetre or pixel."""
+    rounded = np.round(array.astype(np.float64), 4).astype(object)
+    rounded[np.isnan(array)] = None
+    return rounded.tolist()

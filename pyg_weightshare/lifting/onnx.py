@@ -14,8 +14,10 @@ import torch
 
 def export_onnx(model: torch.nn.Module, path: str | os.PathLike) -> Path:
     r"""Writes :obj:`model` as an ONNX graph with input :obj:`"keypoints"`
-    :obj:`[B, J, 2]` (normalised as in training) and output :obj:`"poses"`
-    :obj:`[B, J, 3]`, the batch size :math:`B` dynamic.
+    :obj:`[B, J, C]` (the model's inputs, as
+    :meth:`~pyg_weightshare.lifting.Lifter.inputs` computes them) and
+    output :obj:`"poses"` :obj:`[B, J, 3]`, the batch size :math:`B`
+    dynamic.
 
     Args:
         model (PoseGCN): The lifting network; it is exported in eval mode.
@@ -82,7 +84,8 @@ def onnx_max_difference(
             "pip install 'pyg-weightshare[onnx]'"
         ) from None
     generator = torch.Generator().manual_seed(0)
-    inputs = torch.rand(num_poses, model.num_joints, 2, generator=generator) * 2 - 1
+    shape = (num_poses, model.num_joints, model.in_channels)
+    inputs = torch.rand(*shape, generator=generator) * 2 - 1
     session = onnxruntime.InferenceSession(
         str(path), providers=["CPUExecutionProvider"]
     )

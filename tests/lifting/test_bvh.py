@@ -156,12 +156,15 @@ def test_lift_command_fits_and_writes_bvh(tmp_path, capsys):
             "--focal-length", "1145"]  # fmt: skip
     assert main(argv) == 0
     assert f"Wrote {bvh}" in capsys.readouterr().out
-    with np.load(tmp_path / "poses.npz", allow_pickle=True) as saved:
-        (poses,) = saved["positions_3d"].item().values()
+    with np.load(tmp_path / "poses.npz") as saved:
+        poses = saved["poses_0"]
     thigh = np.linalg.norm(poses[:, 2] - poses[:, 1], axis=-1)
     np.testing.assert_allclose(thigh, thigh[0])
     assert "Frames: 30\nFrame Time: 0.04000000\n" in bvh.read_text()
-    # The BVH is checked before lifting: nothing is replaced without --force.
+    # The BVH is checked before anything is written: nothing is replaced
+    # without --force, and no poses are written beside a refused BVH.
+    (tmp_path / "poses.npz").unlink()
     assert main(argv) == 2
     assert "clip.bvh exists: pass --force" in capsys.readouterr().err
+    assert not (tmp_path / "poses.npz").exists()
     assert main([*argv, "--force"]) == 0

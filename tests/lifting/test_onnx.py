@@ -43,3 +43,29 @@ def test_export_without_the_extra(checkpoint, tmp_path, monkeypatch, capsys):
     argv = ["export", "--checkpoint", str(checkpoint), "--out", str(tmp_path / "a")]
     assert main(argv) == 2
     assert "pyg-weightshare[onnx]" in capsys.readouterr().err
+
+
+def test_export_defaults_to_the_bundled_model_and_keeps_files(tmp_path, capsys):
+    out = tmp_path / "lifter.onnx"
+    assert main(["export", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "exporting the bundled model pose_gcn_pre_agg_64.pt" in printed
+    assert "input 'keypoints' [batch, 16, 2]" in printed
+    before = out.read_bytes()
+    assert main(["export", "--out", str(out)]) == 2
+    assert "lifter.onnx exists: pass --force" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    assert main(["export", "--out", str(out), "--force"]) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["lifter.onnx"]
+
+
+def test_export_of_a_model_that_takes_what_was_seen(tmp_path):
+    from pyg_weightshare import PoseGCN, h36m_skeleton
+    from pyg_weightshare.lifting.onnx import onnx_max_difference
+
+    torch.manual_seed(0)
+    model = PoseGCN(
+        h36m_skeleton(16), in_channels=3, root_relative=True, hidden_channels=8
+    ).eval()
+    path = export_onnx(model, tmp_path / "masked.onnx")
+    assert onnx_max_difference(model, path) <= 1e-4

@@ -77,7 +77,7 @@ def test_the_layout_selects_the_model_and_pose_gcn_pretrained_follows():
     assert not torch.equal(coco(x), h36m(x))
     assert torch.equal(PoseGCN.pretrained("coco")(x), coco(x))
     assert torch.equal(PoseGCN.pretrained()(x), h36m(x))
-    with pytest.raises(ValueError, match="No bundled lifter for layout 'openpose'"):
+    with pytest.raises(ValueError, match="No bundled model for the 'openpose' layout"):
         load_pretrained(layout="openpose")
 
 

@@ -169,7 +169,8 @@ def pretrained_path(layout: str = "h36m") -> Path:
     """
     if layout not in PRETRAINED:
         raise ValueError(
-            f"No bundled lifter for layout {layout!r}; choose from {list(PRETRAINED)}"
+            f"No bundled model for the {layout!r} layout; choose from "
+            f"{list(PRETRAINED)}"
         )
     package = resources.files("pyg_weightshare").joinpath("pretrained")
     return Path(str(package.joinpath(PRETRAINED[layout])))
