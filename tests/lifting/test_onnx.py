@@ -50,7 +50,7 @@ def test_export_defaults_to_the_bundled_model_and_keeps_files(tmp_path, capsys):
     assert main(["export", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "exporting the bundled model pose_gcn_h36m.pt" in printed
-    assert "input 'keypoints' [batch, 16, 2]" in printed
+    assert "input 'keypoints' [batch, 16, 3]" in printed
     before = out.read_bytes()
     assert main(["export", "--out", str(out)]) == 2
     assert "lifter.onnx exists: pass --force" in capsys.readouterr().err
