@@ -19,20 +19,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from pyg_weightshare.datasets import h36m_cameras
+from pyg_weightshare.datasets import deepmimic, h36m_cameras
 from pyg_weightshare.lifting import Lifter
 from pyg_weightshare.lifting.fit import PARENTS, fit_skeleton
 from pyg_weightshare.metrics import mpjpe, p_mpjpe
 from pyg_weightshare.outputs import atomic_output
-
-sys.path.insert(0, str(Path(__file__).parent))
-import deepmimic_to_videopose3d as deepmimic
 
 NECK = 9  # Neck/Nose of the 17 joints, not one of the model's 16.
 LIMB_PAIRS = [(4, 1), (5, 2), (6, 3), (11, 14), (12, 15)]  # (left, right) child

@@ -154,6 +154,68 @@ POSTURES = {
     ),
 }  # fmt: skip
 
+# Sports and everyday postures beyond Human3.6M's, for the wide prior of
+# the bundled lifters (:obj:`WIDE_POSTURES`). Asymmetric ones name the right
+# limb; :func:`sample_key_poses` mirrors half of every posture.
+POSTURES |= {
+    "ski": Posture(
+        {"lean": (40, 12), "bend": (15, 10),
+         **_both_sides(hip_elev=(65, 15), knee=(75, 15), ankle=(25, 8),
+                       sh_elev=(35, 25), elbow=(50, 25))}
+    ),
+    "bat": Posture(
+        {"lean": (20, 10), "twist": (30, 25), "chest_twist": (15, 15),
+         **_both_sides(hip_elev=(20, 10), hip_az=(25, 10), knee=(30, 15),
+                       sh_elev=(75, 25), sh_az=(50, 30), elbow=(70, 35))}
+    ),
+    "throw": Posture(
+        {"lean": (10, 15), "twist": (25, 25), "side": (10, 10),
+         "r_sh_elev": (150, 25), "r_sh_az": (80, 25), "r_elbow": (90, 35),
+         "l_sh_elev": (70, 30), "l_hip_elev": (45, 20), "l_knee": (30, 20)}
+    ),
+    "kick": Posture(
+        {"lean": (-10, 12), "r_hip_elev": (90, 25), "r_knee": (40, 35),
+         "l_knee": (15, 10), **_both_sides(sh_elev=(55, 30), sh_az=(60, 30))},
+        flight=(0.0, 0.2),
+    ),
+    "jump": Posture(
+        {**_both_sides(hip_elev=(40, 35), knee=(45, 40), sh_elev=(110, 50),
+                       elbow=(30, 30))},
+        tilt=15.0,
+        flight=(0.1, 0.7),
+    ),
+    "climb": Posture(
+        {"lean": (25, 12), "r_hip_elev": (85, 20), "r_knee": (95, 20),
+         "l_hip_elev": (-5, 10), "l_knee": (15, 15), "r_sh_elev": (140, 25),
+         "l_sh_elev": (100, 35), **_both_sides(elbow=(60, 35))}
+    ),
+    "kneel": Posture(
+        {"r_hip_elev": (0, 15), "r_knee": (100, 20), "l_hip_elev": (45, 45),
+         "l_knee": (95, 15), "lean": (5, 15)}
+    ),
+    "crawl": Posture(
+        {**_both_sides(hip_elev=(85, 15), knee=(90, 15), sh_elev=(90, 20),
+                       elbow=(10, 10), sh_az=(0, 15))},
+        tilt=10.0,
+        pitch=90.0,
+    ),
+    "reach": Posture(
+        {"nod": (-20, 15), **_both_sides(sh_elev=(160, 20), elbow=(15, 15))}
+    ),
+    "bend": Posture(
+        {"lean": (80, 15), "bend": (30, 10), "nod": (-20, 15),
+         **_both_sides(knee=(15, 15), sh_elev=(80, 35), elbow=(20, 20))}
+    ),
+}  # fmt: skip
+
+WIDE_POSTURES = {
+    "stand": 2.0, "walk": 2.0, "run": 1.0, "sit": 1.0, "squat": 1.0,
+    "floor": 1.0, "lie": 1.0, "athletic": 1.0, "ski": 1.0, "bat": 1.0,
+    "throw": 1.0, "kick": 1.0, "jump": 1.0, "climb": 1.0, "kneel": 1.0,
+    "crawl": 1.0, "reach": 1.0, "bend": 1.0,
+}  # fmt: skip
+"""The posture weights of the wide prior of :func:`sample_poses`."""
+
 # Correlations between channels of one key pose (latent Gaussian).
 CORRELATIONS = {
     **{(f"{side}_hip_elev", f"{side}_knee"): 0.5 for side in "lr"},
@@ -478,3 +540,103 @@ def sample_take(
     joints[..., :2] += position[:, None]
     joints[..., 2] += (_ground_height(joints) + flight[:, 0])[:, None]
     return joints
+
+
+# Height of a person over the average adult of :obj:`BONES`: most are adults,
+# some children (a 1 m child is about 0.57) and tall adults (2 m: 1.14).
+CHILD_SHARE = 0.25
+CHILD_RANGE = (0.55, 0.9)
+# How each bone grows with height (allometry: a child's head is large and
+# its legs short for its height), as exponents of the height scale.
+GROWTH = {
+    "head": 0.35, "neck": 0.6, "lower_spine": 0.95, "upper_spine": 0.95,
+    "thigh": 1.15, "shin": 1.15, "foot": 1.0, "upper_arm": 1.05,
+    "forearm": 1.05, "hip_width": 0.9, "shoulder_width": 0.9,
+}  # fmt: skip
+
+
+def sample_people(rng: np.random.Generator) -> dict[str, float]:
+    """A person of the wide prior: an adult around :obj:`BONES` (height
+    scale mean 1, standard deviation 6%, clipped to 0.85-1.15) or, with
+    probability :obj:`CHILD_SHARE`, a child (0.55-0.9), every bone scaled by
+    its :obj:`GROWTH` exponent and varied by :obj:`BONE_SPREAD`, plus the
+    joint offsets of :obj:`JOINT_OFFSETS`."""
+    if rng.random() < CHILD_SHARE:
+        scale = rng.uniform(*CHILD_RANGE)
+    else:
+        scale = np.clip(rng.normal(1, 0.06), 0.85, 1.15)
+    body = {
+        name: length
+        * scale ** GROWTH[name]
+        * (1 + BONE_SPREAD[name] * np.clip(rng.standard_normal(), -2.5, 2.5))
+        for name, length in BONES.items()
+    }
+    return body | {
+        name: scale * rng.uniform(*bounds) for name, bounds in JOINT_OFFSETS.items()
+    }
+
+
+def sample_poses(
+    rng: np.random.Generator,
+    num_poses: int,
+    postures: dict[str, float] | None = None,
+    uniform_share: float = 0.1,
+    poses_per_person: int = 64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Independent poses of many people from the wide prior: key poses of
+    :obj:`postures`, and a share drawn uniformly over the joint limits, each
+    turned to any heading, tilted as its posture says and standing (or
+    lying, or in the air) on the floor.
+
+    Args:
+        rng (numpy.random.Generator): The random generator.
+        num_poses (int): The number of poses.
+        postures (dict[str, float], optional): Posture weights.
+            (default: :obj:`WIDE_POSTURES`)
+        uniform_share (float, optional): The share of poses whose channels
+            are uniform within :obj:`LIMITS`. (default: :obj:`0.1`)
+        poses_per_person (int, optional): Poses of each person of
+            :func:`sample_people`. (default: :obj:`64`)
+
+    Returns:
+        tuple[numpy.ndarray, numpy.ndarray]: World positions of the 32 mocap
+        joints :obj:`[N, 32, 3]` (metres, z up, the floor at 0) and the
+        index of each pose's posture in :obj:`postures` :obj:`[N]`
+        (:obj:`len(postures)` for a uniform pose).
+    """
+    postures = WIDE_POSTURES if postures is None else postures
+    names = list(postures)
+    weights = np.array([postures[name] for name in names], float)
+    chosen = rng.choice(len(names), size=num_poses, p=weights / weights.sum())
+    uniform = rng.random(num_poses) < uniform_share
+    chosen[uniform] = len(names)
+    channels = np.empty((num_poses, len(CHANNELS)))
+    for index, name in enumerate(names):
+        rows = np.flatnonzero(chosen == index)
+        if len(rows):
+            channels[rows] = sample_key_poses(rng, [POSTURES[name]] * len(rows))
+    rows = np.flatnonzero(uniform)
+    channels[rows] = rng.uniform(_LOW, _HIGH, size=(len(rows), len(CHANNELS)))
+
+    specs = [POSTURES[name] for name in names] + [POSTURES["athletic"]]
+    pitch = np.array([p.pitch for p in specs])[chosen] * rng.choice([-1, 1], num_poses)
+    tilt = np.array([p.tilt for p in specs])[chosen, None]
+    flight = np.array([p.flight for p in specs])[chosen]
+    tilts = np.radians(
+        np.column_stack([pitch, np.zeros(num_poses)])
+        + tilt * rng.standard_normal((num_poses, 2))
+    )
+    orientation = (
+        _rotation("z", rng.uniform(0, 2 * np.pi, num_poses))
+        @ _rotation("x", tilts[:, 0])
+        @ _rotation("y", tilts[:, 1])
+    )
+    joints = np.empty((num_poses, 32, 3))
+    for start in range(0, num_poses, poses_per_person):
+        rows = slice(start, start + poses_per_person)
+        angles = dict(zip(CHANNELS, channels[rows].T, strict=True))
+        joints[rows] = forward_kinematics(angles, orientation[rows], sample_people(rng))
+    joints[..., 2] += (
+        _ground_height(joints) + rng.uniform(flight[:, 0], flight[:, 1])
+    )[:, None]
+    return joints, chosen

@@ -1,13 +1,21 @@
-r"""The bundled pretrained lifter: a small :class:`~pyg_weightshare.PoseGCN`
-trained on the package's synthetic data, so 2D keypoints can be lifted to 3D
-without Human3.6M and without training.
+r"""The bundled pretrained lifters: small :class:`~pyg_weightshare.PoseGCN`
+models trained on the package's detector-shaped synthetic data
+(:mod:`pyg_weightshare.datasets.detector`), so 2D keypoints can be lifted to
+3D without Human3.6M and without training. There is one per input layout
+(:obj:`CHECKPOINTS`): Human3.6M joints, or COCO-17 keypoints mapped to them
+by :func:`~pyg_weightshare.lifting.coco_to_h36m`. Both take
+:func:`~pyg_weightshare.datasets.inputs.person_inputs` of the 16 Human3.6M
+joints (missing joints marked, not filled) and give root-relative poses
+whose left and right limbs have equal lengths.
 
-The file is a model file of the package
+Each file is a model file of the package
 (:class:`~pyg_weightshare.nn.models.serialization.Checkpoint`, read
 weights-only by
 :func:`~pyg_weightshare.nn.models.serialization.load_checkpoint`) whose
 free-form :obj:`metadata` holds:
 
+* ``"input"``: what the model expects, ``{"layout": "coco" | "h36m",
+  "normalization": "person"}``;
 * ``"provenance"``: the exact training command, its wall time, the date, the
   data and the package version;
 * ``"reference"``: a fixed sample of synthetic test poses (2D inputs and 3D
@@ -18,50 +26,42 @@ free-form :obj:`metadata` holds:
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import torch
 
 from pyg_weightshare.metrics import mpjpe, p_mpjpe
 from pyg_weightshare.nn import PoseGCN
-from pyg_weightshare.nn.models.serialization import PRETRAINED as CHECKPOINT
-from pyg_weightshare.nn.models.serialization import pretrained_path
-
-#: The bundled model file for the keypoints of each input layout.
-CHECKPOINTS = {"h36m": CHECKPOINT, "coco": CHECKPOINT}
-
-
-def checkpoint_path(layout: str = "h36m") -> Path:
-    """The path of the bundled model file for keypoints of :obj:`layout` (a
-    key of :obj:`CHECKPOINTS`)."""
-    if layout not in CHECKPOINTS:
-        raise ValueError(f"No bundled model for the {layout!r} layout")
-    return pretrained_path().with_name(CHECKPOINTS[layout])
+from pyg_weightshare.nn.models.serialization import PRETRAINED as CHECKPOINTS
+from pyg_weightshare.nn.models.serialization import pretrained_path as checkpoint_path
 
 
 def load_pretrained(
     path: str | os.PathLike | None = None, layout: str = "h36m"
 ) -> PoseGCN:
-    r"""The bundled pretrained lifter, in evaluation mode on the CPU.
+    r"""The bundled pretrained lifter of an input layout, in evaluation mode
+    on the CPU.
 
     A decoupled pre-aggregation :class:`~pyg_weightshare.PoseGCN` with 64
-    channels on the 16-joint Human3.6M skeleton. Inputs are 2D keypoints
-    normalised as the Human3.6M loader does (:math:`x / w \cdot 2 - [1,
-    h / w]`), outputs root-relative 3D joints in metres in the camera frame.
+    channels on the 16-joint Human3.6M skeleton. Inputs are
+    :func:`~pyg_weightshare.datasets.inputs.person_inputs` of the 16 joints
+    (for :obj:`"coco"`, of
+    :func:`~pyg_weightshare.lifting.coco_to_h36m` of the
+    keypoints), outputs root-relative 3D joints in metres in the camera
+    frame, the root exactly zero and the left and right limbs of equal
+    lengths.
 
     Args:
         path (str or os.PathLike, optional): Another model file.
-            (default: :obj:`None`, the bundled one)
-        layout (str, optional): The layout of the keypoints to lift, which
-            picks the bundled model (:obj:`CHECKPOINTS`).
-            (default: :obj:`"h36m"`)
+            (default: :obj:`None`, the bundled one of :obj:`layout`)
+        layout (str, optional): :obj:`"h36m"` or :obj:`"coco"`, the
+            keypoints the bundled model takes. (default: :obj:`"h36m"`)
 
     Returns:
         PoseGCN: The model.
 
     Example:
-        >>> model = load_pretrained()
-        >>> model(torch.zeros(8, 16, 2)).shape
+        >>> model = load_pretrained(layout="coco")
+        >>> model(torch.zeros(8, 16, 3)).shape
         torch.Size([8, 16, 3])
     """
     return PoseGCN.from_checkpoint(
@@ -83,7 +83,6 @@ def reference_errors(model: torch.nn.Module, reference: dict) -> dict[str, float
 
 
 __all__ = [
-    "CHECKPOINT",
     "CHECKPOINTS",
     "checkpoint_path",
     "load_pretrained",

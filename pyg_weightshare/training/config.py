@@ -106,6 +106,11 @@ MODEL_FIELDS = (
     "adjacency",
     "init",
 )
+INPUT_MODES = ("image", "person")
+BONE_MODES = ("free", "symmetric")
+# Fields added after runs were saved: a saved configuration without them
+# takes their default.
+LATER_FIELDS = ("inputs", "bones")
 # Where the run is and what runs it: a resumed run may change these.
 RUNTIME_FIELDS = ("out", "device", "compile")
 
@@ -235,6 +240,22 @@ class TrainConfig:
     non_local: bool | None = _setting(
         None, "non-local blocks after the input and each residual block", "model"
     )
+    inputs: str = _setting(
+        "image",
+        "2D input of the model: image (screen coordinates, 2 channels per "
+        "joint) or person (coordinates in the person's box and a seen flag, "
+        "3 channels, as pyg_weightshare.datasets.inputs.person_inputs; the "
+        "root of the output is exactly zero)",
+        "model",
+        choices=INPUT_MODES,
+    )
+    bones: str = _setting(
+        "free",
+        "free, or symmetric: the left and right limbs of every predicted pose "
+        "get equal lengths",
+        "model",
+        choices=BONE_MODES,
+    )
     recipe: str = _setting(
         "demo",
         "optimisation recipe: demo (a few minutes on a CPU, not a result), "
@@ -317,6 +338,8 @@ class TrainConfig:
             ("amp", AMP_MODES),
             ("compile", COMPILE_MODES),
             ("num_joints", (16, 17)),
+            ("inputs", INPUT_MODES),
+            ("bones", BONE_MODES),
         ):
             if getattr(self, name) not in choices:
                 raise InvalidSetting(
@@ -383,7 +406,12 @@ class TrainConfig:
 
     def model_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of :class:`~pyg_weightshare.PoseGCN`."""
-        return {name: getattr(self, name) for name in MODEL_FIELDS}
+        kwargs = {name: getattr(self, name) for name in MODEL_FIELDS}
+        if self.bones == "symmetric":
+            kwargs["symmetric"] = True
+        if self.inputs == "person":
+            kwargs |= {"in_channels": 3, "root_relative": True}
+        return kwargs
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain JSON data."""
@@ -399,6 +427,8 @@ class TrainConfig:
         """
         names = {f.name for f in dataclasses.fields(cls)}
         keys = set(values) if isinstance(values, dict) else set()
+        if isinstance(values, dict):
+            keys |= set(LATER_FIELDS)
         if keys != names:
             unknown, missing = sorted(keys - names), sorted(names - keys)
             problem = f"unknown settings {unknown}" if unknown else ""

@@ -4,6 +4,7 @@ from one of its checkpoints."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from pyg_weightshare.datasets import Human36M
 from pyg_weightshare.datasets.cache import synthetic_data_dir
@@ -30,6 +31,8 @@ def load_dataset(
         val_subjects=config.val_subjects,
         splits=splits,
     )
+    if config.inputs == "person":
+        dataset = with_person_inputs(dataset)
     needed = {"test": config.test_subjects}
     if require_val and config.select_on == "val" and "val" in splits:
         needed["val"] = config.val_subjects
@@ -38,6 +41,20 @@ def load_dataset(
             raise ValueError(
                 f"{root}: the {split} subjects {' '.join(subjects)} have no poses"
             )
+    return dataset
+
+
+def with_person_inputs(dataset: Human36M) -> Human36M:
+    """:obj:`dataset` with the inputs of every split replaced by
+    :func:`~pyg_weightshare.datasets.inputs.person_inputs` of its 2D poses
+    (every joint seen): the screen normalisation only shifts and scales the
+    2D, which the person box undoes."""
+    from pyg_weightshare.datasets.inputs import person_inputs
+
+    for split in SPLITS:
+        if hasattr(dataset, split):
+            poses = getattr(dataset, split)
+            setattr(dataset, split, replace(poses, inputs=person_inputs(poses.inputs)))
     return dataset
 
 

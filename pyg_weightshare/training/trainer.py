@@ -28,7 +28,12 @@ class Diverged(FloatingPointError):
     or the loss exploded; the run keeps its last good checkpoint."""
 
 
-def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
+def train(
+    config: TrainConfig,
+    resume: bool = False,
+    progress: bool = True,
+    dataset: Human36M | None = None,
+) -> dict:
     """Trains :class:`~pyg_weightshare.PoseGCN` as :obj:`config` says in the
     run directory :obj:`config.out` (see
     :class:`~pyg_weightshare.training.checkpoint.RunDirectory`). Under
@@ -40,6 +45,9 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> d
             whose settings must equal :obj:`config`'s (:obj:`epochs` may
             grow). (default: :obj:`False`)
         progress (bool, optional): Show progress bars. (default: :obj:`True`)
+        dataset (Human36M, optional): The data, see
+            :class:`~pyg_weightshare.training.trainer.Trainer`.
+            (default: the data of :obj:`config`)
 
     Returns:
         dict: The final report (also written as :obj:`evaluation.json`), or
@@ -56,7 +64,9 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> d
             torch.distributed.barrier()  # the first process checked the directory
             if rank > 0 and resume and run.last.exists():
                 checkpoint = load_checkpoint(run.last)
-        trainer = Trainer(config, rank=rank, world_size=world_size, device=device)
+        trainer = Trainer(
+            config, dataset, rank=rank, world_size=world_size, device=device
+        )
         if checkpoint is not None:
             trainer.load_checkpoint(checkpoint)
         if rank == 0:  # only once data and model are ready: a failed start

@@ -158,3 +158,42 @@ def test_takes_are_seeded():
     other = sample_take(np.random.default_rng(11), body, 200, postures)
     assert np.array_equal(first, again)
     assert not np.allclose(first, other)
+
+
+def test_the_wide_prior_covers_every_posture_and_stays_on_the_floor():
+    from pyg_weightshare.datasets.pose_prior import WIDE_POSTURES, sample_poses
+
+    joints, posture = sample_poses(np.random.default_rng(0), 3000)
+    assert joints.shape == (3000, 32, 3)
+    counts = np.bincount(posture, minlength=len(WIDE_POSTURES) + 1)
+    assert np.all(counts > 50)  # every posture and the uniform draws
+    lowest = joints[..., 2].min(axis=1)
+    assert lowest.min() >= 0.0 and np.median(lowest) < 0.1
+    # Lying and crawling bodies are horizontal: the head near the hips' height.
+    crawl = posture == list(WIDE_POSTURES).index("crawl")
+    rise = np.abs(joints[crawl, 15, 2] - joints[crawl, 0, 2])
+    stand = posture == list(WIDE_POSTURES).index("stand")
+    assert np.median(rise) < 0.3 < np.median(joints[stand, 15, 2] - joints[stand, 0, 2])
+
+
+def test_people_range_from_children_to_tall_adults():
+    from pyg_weightshare.datasets.pose_prior import GROWTH, sample_people
+
+    rng = np.random.default_rng(0)
+    people = [sample_people(rng) for _ in range(2000)]
+    legs = np.array([p["thigh"] + p["shin"] for p in people])
+    heads = np.array([p["head"] for p in people])
+    assert legs.min() < 0.6 * (BONES["thigh"] + BONES["shin"])
+    assert legs.max() > 1.1 * (BONES["thigh"] + BONES["shin"])
+    # A child's head is large for its legs.
+    short = legs < np.quantile(legs, 0.1)
+    tall = legs > np.quantile(legs, 0.9)
+    assert (heads / legs)[short].mean() > 1.3 * (heads / legs)[tall].mean()
+    assert set(GROWTH) == set(BONES)
+
+
+def test_a_few_poses_may_leave_postures_out():
+    from pyg_weightshare.datasets.pose_prior import sample_poses
+
+    joints, posture = sample_poses(np.random.default_rng(0), 3)
+    assert joints.shape == (3, 32, 3) and posture.shape == (3,)

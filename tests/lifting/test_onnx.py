@@ -49,8 +49,8 @@ def test_export_defaults_to_the_bundled_model_and_keeps_files(tmp_path, capsys):
     out = tmp_path / "lifter.onnx"
     assert main(["export", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "exporting the bundled model pose_gcn_pre_agg_64.pt" in printed
-    assert "input 'keypoints' [batch, 16, 2]" in printed
+    assert "exporting the bundled model pose_gcn_h36m.pt" in printed
+    assert "input 'keypoints' [batch, 16, 3]" in printed
     before = out.read_bytes()
     assert main(["export", "--out", str(out)]) == 2
     assert "lifter.onnx exists: pass --force" in capsys.readouterr().err

@@ -64,3 +64,22 @@ def test_differences_allow_more_epochs_and_another_device_only():
         "epochs: run 5, requested 4",
         "lr_decay: run 0.5, requested 0.9",
     ]
+
+
+def test_person_inputs_and_symmetric_bones_set_the_model_s_arguments():
+    config = TrainConfig(inputs="person", bones="symmetric", hidden_channels=16)
+    kwargs = config.model_kwargs()
+    assert kwargs["in_channels"] == 3 and kwargs["root_relative"] is True
+    assert kwargs["symmetric"] is True
+    model = PoseGCN(h36m_skeleton(16), **kwargs)
+    assert model.in_channels == 3 and model.symmetric
+    assert "in_channels" not in TrainConfig().model_kwargs()
+    with pytest.raises(InvalidSetting, match="inputs must be one of"):
+        TrainConfig(inputs="pixels")
+
+
+def test_a_configuration_saved_before_inputs_and_bones_existed_still_loads():
+    saved = TrainConfig(hidden_channels=64).to_dict()
+    del saved["inputs"], saved["bones"]
+    config = TrainConfig.from_dict(saved)
+    assert (config.inputs, config.bones) == ("image", "free")

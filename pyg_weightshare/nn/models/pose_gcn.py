@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import torch
@@ -71,6 +71,52 @@ class _ResidualBlock(torch.nn.Module):
         )
 
 
+def _topological_order(parents: Sequence[int]) -> list[int]:
+    """Joint indices with every parent before its children."""
+    order, placed = [], set()
+    while len(order) < len(parents):
+        for j, p in enumerate(parents):
+            if j not in placed and (p < 0 or p in placed):
+                order.append(j)
+                placed.add(j)
+    return order
+
+
+def symmetric_bones(poses: Tensor, skeleton: Skeleton) -> Tensor:
+    r"""Poses whose mirrored bones have equal lengths: each bone of a left
+    joint and of its right counterpart keeps its direction and gets the
+    mean of the two lengths,
+
+    .. math::
+        \mathbf{b}_l' = \frac{\|\mathbf{b}_l\| + \|\mathbf{b}_r\|}{2}
+        \frac{\mathbf{b}_l}{\|\mathbf{b}_l\|},
+
+    and the joints are rebuilt from the root outwards, so the root stays
+    where it was.
+
+    Args:
+        poses (torch.Tensor): :math:`(B, J, 3)`.
+        skeleton (Skeleton): The skeleton, whose :obj:`left` and
+            :obj:`right` joints are mirror images in order.
+
+    Returns:
+        torch.Tensor: :math:`(B, J, 3)`.
+    """
+    parents = skeleton.parents
+    bones = [poses[:, j] - poses[:, p] if p >= 0 else None
+             for j, p in enumerate(parents)]  # fmt: skip
+    for left, right in zip(skeleton.left, skeleton.right, strict=True):
+        lengths = [bones[j].norm(dim=-1, keepdim=True) for j in (left, right)]
+        mean = (lengths[0] + lengths[1]) / 2
+        for j, length in zip((left, right), lengths, strict=True):
+            bones[j] = bones[j] * (mean / length.clamp(min=1e-8))
+    joints: list[Tensor | None] = [None] * len(parents)
+    for j in _topological_order(parents):
+        p = parents[j]
+        joints[j] = poses[:, j] if p < 0 else joints[p] + bones[j]
+    return torch.stack(joints, dim=1)
+
+
 class PoseGCN(torch.nn.Module):
     r"""The 2D-to-3D pose lifting network of the `"A Comprehensive Study of
     Weight Sharing in Graph Networks for 3D Human Pose Estimation"
@@ -134,6 +180,9 @@ class PoseGCN(torch.nn.Module):
             network learns to predict a root near zero)
         in_channels (int, optional): Input features per joint.
             (default: :obj:`2`)
+        symmetric (bool, optional): Give the left and right bones of every
+            predicted pose equal lengths (:meth:`symmetric_bones`), keeping
+            each bone's direction. (default: :obj:`False`)
         out_channels (int, optional): Output features per joint.
             (default: :obj:`3`)
 
@@ -167,6 +216,7 @@ class PoseGCN(torch.nn.Module):
         root_relative: bool = False,
         in_channels: int = 2,
         out_channels: int = 3,
+        symmetric: bool = False,
     ) -> None:
         super().__init__()
         _check_options(scheme, decouple, num_blocks, dropout, adjacency, init)
@@ -181,6 +231,9 @@ class PoseGCN(torch.nn.Module):
         self.root_relative = root_relative
         self.in_channels = in_channels
         self.out_channels = out_channels
+        self.symmetric = symmetric
+        if symmetric and len(skeleton.left) != len(skeleton.right):
+            raise ValueError("symmetric bones need as many left as right joints")
 
         # A fixed adjacency makes the graph of every static batch the same:
         # the layers prepare it once.
@@ -250,6 +303,7 @@ class PoseGCN(torch.nn.Module):
             "root_relative": self.root_relative,
             "in_channels": self.in_channels,
             "out_channels": self.out_channels,
+            "symmetric": self.symmetric,
         }
 
     @classmethod
@@ -283,17 +337,19 @@ class PoseGCN(torch.nn.Module):
         return model.eval()
 
     @classmethod
-    def pretrained(cls) -> PoseGCN:
-        """The lifter bundled with the package (decoupled pre-aggregation,
-        64 channels, 16 joints), trained on the package's synthetic data and
-        loaded weights-only, in eval mode; see :mod:`pyg_weightshare.pretrained`.
+    def pretrained(cls, layout: str = "h36m") -> PoseGCN:
+        """The lifter bundled with the package for the keypoints of
+        :obj:`layout` (:obj:`"h36m"` or :obj:`"coco"`; decoupled
+        pre-aggregation, 64 channels, 16 joints, person-box inputs with a
+        seen flag), trained on the package's synthetic data and loaded
+        weights-only, in eval mode; see :mod:`pyg_weightshare.pretrained`.
 
         Example:
             >>> model = PoseGCN.pretrained()
-            >>> model(torch.zeros(2, 16, 2)).shape
+            >>> model(torch.zeros(2, 16, 3)).shape
             torch.Size([2, 16, 3])
         """
-        return cls.from_checkpoint(pretrained_path())
+        return cls.from_checkpoint(pretrained_path(layout))
 
     def for_inference(self) -> torch.nn.Module:
         """This network for inference on static poses, equal to it in eval
@@ -376,6 +432,8 @@ class PoseGCN(torch.nn.Module):
         out = self.output_conv(x, graph.edge_index, edge_weight[-1], **graph.typed)
         if self.root_relative:
             out = self._in_static_layout(self._subtract_root, out, graph.dense_index)
+        if self.symmetric:
+            out = self._in_static_layout(self.symmetric_bones, out, graph.dense_index)
         return out.contiguous()  # poses in their usual memory order
 
     def _check_input(self, x: Tensor) -> None:
@@ -439,7 +497,7 @@ class PoseGCN(torch.nn.Module):
     def _dense_index(self, x: Tensor, node_type: Tensor, batch: OptTensor) -> OptTensor:
         """Flat batch: the row of each node in the static layout, when the
         non-local blocks or the root subtraction need whole poses."""
-        if self.non_local is None and not self.root_relative:
+        if self.non_local is None and not (self.root_relative or self.symmetric):
             return None
         if batch is None:
             if x.size(0) != self.num_joints:
@@ -487,6 +545,11 @@ class PoseGCN(torch.nn.Module):
         if self.non_local is None:
             return x
         return self._in_static_layout(self.non_local[i], x, graph.dense_index)
+
+    def symmetric_bones(self, poses: Tensor) -> Tensor:
+        """Poses :math:`(B, J, 3)` whose mirrored bones have equal lengths,
+        see :func:`symmetric_bones`."""
+        return symmetric_bones(poses, self.skeleton)
 
     def _subtract_root(self, out: Tensor) -> Tensor:
         return out - out[:, self.root : self.root + 1]

@@ -29,8 +29,8 @@ FORMAT = "pyg-weightshare model"
 FORMAT_VERSION = 1
 """The version of the format this package writes and reads."""
 
-PRETRAINED = "pose_gcn_pre_agg_64.pt"
-"""The file name of the bundled pretrained lifter in
+PRETRAINED = {"h36m": "pose_gcn_h36m.pt", "coco": "pose_gcn_coco.pt"}
+"""The file name of the bundled pretrained lifter of each input layout in
 :mod:`pyg_weightshare.pretrained`."""
 
 _SECTIONS = ("architecture", "weights", "training", "metadata")
@@ -167,7 +167,17 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     return Checkpoint.from_dict(content, str(path))
 
 
-def pretrained_path() -> Path:
-    """The path of the bundled pretrained lifter's file."""
+def pretrained_path(layout: str = "h36m") -> Path:
+    """The path of the file of the bundled pretrained lifter of
+    :obj:`layout` (:obj:`"h36m"` or :obj:`"coco"`, the keypoints it takes).
+
+    Raises:
+        ValueError: No bundled lifter takes :obj:`layout`.
+    """
+    if layout not in PRETRAINED:
+        raise ValueError(
+            f"No bundled model for the {layout!r} layout; choose from "
+            f"{list(PRETRAINED)}"
+        )
     package = resources.files("pyg_weightshare").joinpath("pretrained")
-    return Path(str(package.joinpath(PRETRAINED)))
+    return Path(str(package.joinpath(PRETRAINED[layout])))

@@ -340,3 +340,42 @@ def test_rejects_graph_inputs_that_do_not_fit_the_layout():
 def test_rejects_bad_options(kwargs, message):
     with pytest.raises(ValueError, match=message):
         PoseGCN(SKELETON, **kwargs)
+
+
+def test_symmetric_bones_give_mirrored_limbs_equal_lengths():
+    skeleton = h36m_skeleton(16)
+    model = PoseGCN(
+        skeleton, hidden_channels=8, num_blocks=1, root_relative=True, symmetric=True
+    )
+    poses = torch.randn(5, 16, 3)
+    fixed = model.symmetric_bones(poses)
+    parents = skeleton.parents
+
+    def length(p, j):
+        return (p[:, j] - p[:, parents[j]]).norm(dim=-1)
+
+    for left, right in zip(skeleton.left, skeleton.right, strict=True):
+        assert torch.allclose(length(fixed, left), length(fixed, right), atol=1e-5)
+        mean = (length(poses, left) + length(poses, right)) / 2
+        assert torch.allclose(length(fixed, left), mean, atol=1e-5)
+        # Each bone keeps its direction.
+        for j in (left, right):
+            before = poses[:, j] - poses[:, parents[j]]
+            after = fixed[:, j] - fixed[:, parents[j]]
+            cosine = torch.nn.functional.cosine_similarity(before, after, dim=-1)
+            assert torch.allclose(cosine, torch.ones(5), atol=1e-5)
+    # Bones without a mirror, and the root, are kept.
+    assert torch.equal(fixed[:, 0], poses[:, 0])
+    assert torch.allclose(length(fixed, 9), length(poses, 9), atol=1e-6)
+    out = model(torch.randn(4, 16, 2))
+    assert torch.equal(out[:, 0], torch.zeros(4, 3))
+    ratio = length(out, 12) / length(out, 15)  # forearms
+    assert torch.allclose(ratio, torch.ones(4), atol=1e-5)
+
+
+def test_symmetric_bones_are_the_same_in_the_flat_layout():
+    model = PoseGCN(SKELETON, hidden_channels=8, num_blocks=1, symmetric=True).eval()
+    x = torch.randn(1, 16, 2)
+    graph = SKELETON.to_data()
+    flat = model(x[0], graph.edge_index, graph.edge_type, graph.node_type)
+    torch.testing.assert_close(flat, model(x)[0])

@@ -1,17 +1,18 @@
-"""Converts the 15 DeepMimic human motion clips that ship with ``pybullet``
+"""The 15 DeepMimic human motion clips that ship with ``pybullet``
 (``pybullet_data/data/motions/humanoid3d_*.txt``: real motion capture
-retargeted to the DeepMimic humanoid) into the VideoPose3D files, as a
-held-out real-motion test set for a model trained on synthetic data.
+retargeted to the DeepMimic humanoid) as Human3.6M joints: a held-out
+real-motion test set for models trained on synthetic data. The package
+ships none of the motion (its CMU and SFU sources' terms are not cleared
+for redistribution); it reads the user's own ``pybullet``.
 
-Each clip becomes one take of every subject (so each is seen by the 28
-calibrated cameras, 8 of them the test subjects'), labelled with one of the
-15 Human3.6M action names because the loader groups takes by action:
-``CLIP_ACTIONS`` says which clip each action row holds.
-
-Usage::
+:func:`read_clips` gives each clip's 17 joints; run as a script to write
+them as VideoPose3D files, each clip one take of every subject (so each is
+seen by the 28 calibrated cameras, 8 of them the test subjects'), labelled
+with one of the 15 Human3.6M action names because the loader groups takes
+by action: ``CLIP_ACTIONS`` says which clip each action row holds::
 
     pip install pybullet  # only for its data files
-    python docs/scripts/deepmimic_to_videopose3d.py --out /tmp/deepmimic
+    python -m pyg_weightshare.datasets.deepmimic --out /tmp/deepmimic
     pyg-weightshare evaluate --checkpoint RUN/best.pt --data-dir /tmp/deepmimic
 """
 
@@ -19,14 +20,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+from collections.abc import Sequence
 from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 
-from pyg_weightshare.datasets import SUBJECTS, h36m_cameras
-from pyg_weightshare.datasets.camera import quaternion_to_matrix
-from pyg_weightshare.datasets.human36m import MOCAP_INDICES_17, NUM_MOCAP_JOINTS
+from pyg_weightshare.datasets.camera import h36m_cameras, quaternion_to_matrix
+from pyg_weightshare.datasets.human36m import (
+    MOCAP_INDICES_17,
+    NUM_MOCAP_JOINTS,
+    SUBJECTS,
+)
 from pyg_weightshare.skeleton import H36M_LEFT_17, H36M_RIGHT_17
 
 # Human3.6M action name of the row -> DeepMimic clip.
@@ -141,25 +147,65 @@ def mocap_32(joints: np.ndarray) -> np.ndarray:
 
 
 def default_motions() -> Path:
+    """:obj:`pybullet_data/data/motions` of the installed ``pybullet``.
+
+    Raises:
+        FileNotFoundError: ``pybullet`` is not installed.
+    """
     spec = find_spec("pybullet_data")
     if spec is None or spec.origin is None:
-        raise SystemExit("pybullet is not installed: pip install pybullet")
+        raise FileNotFoundError(
+            "pybullet is not installed (pip install pybullet): its data files "
+            "hold the DeepMimic clips"
+        )
     return Path(spec.origin).parent / "data" / "motions"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def read_clip(path: str | os.PathLike) -> np.ndarray:
+    """The Human3.6M world joints :obj:`[T, 17, 3]` (metres, z up) of one
+    DeepMimic motion file.
+
+    Raises:
+        ValueError: The file is not a DeepMimic motion; the message names it.
+    """
+    try:
+        frames = np.asarray(json.loads(Path(path).read_text())["Frames"], float)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path} is not a DeepMimic motion file ({error})") from None
+    if frames.ndim != 2 or frames.shape[1] != 44 or len(frames) == 0:
+        raise ValueError(
+            f"{path} is not a DeepMimic humanoid motion: frames of shape "
+            f"{list(frames.shape)}, expected [T, 44]"
+        )
+    return mocap_32(joints_17(frames))[:, list(MOCAP_INDICES_17)]
+
+
+def read_clips(motions: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
+    """Every clip of :obj:`CLIP_ACTIONS` as :func:`read_clip` gives it, by
+    clip name, from :obj:`motions` (default: :func:`default_motions`)."""
+    motions = Path(motions) if motions is not None else default_motions()
+    return {
+        clip: read_clip(motions / f"humanoid3d_{clip}.txt")
+        for clip in CLIP_ACTIONS.values()
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command-line entry: writes the clips as VideoPose3D files."""
+    parser = argparse.ArgumentParser(
+        prog="python -m pyg_weightshare.datasets.deepmimic",
+        description="Write pybullet's DeepMimic clips as VideoPose3D files.",
+    )
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--motions", type=Path, help="pybullet_data/data/motions")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     motions = args.motions or default_motions()
     positions_3d = {subject: {} for subject in SUBJECTS}
     positions_2d = {subject: {} for subject in SUBJECTS}
     total = 0
     for action, clip in CLIP_ACTIONS.items():
         path = motions / f"humanoid3d_{clip}.txt"
-        frames = np.asarray(json.loads(path.read_text())["Frames"], float)
-        mocap = mocap_32(joints_17(frames))
+        mocap = mocap_32(joints_17(np.asarray(json.loads(path.read_text())["Frames"])))
         total += len(mocap)
         for subject in SUBJECTS:
             positions_3d[subject][action] = mocap
