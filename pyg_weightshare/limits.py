@@ -38,6 +38,7 @@ def _fields() -> dict[str, tuple[str, Any]]:
         "adjacency": ("choice", ADJACENCIES),
         "init": ("choice", INITS),
         "root_relative": ("bool", None),
+        "symmetric": ("bool", None),
         "in_channels": ("int", (1, 16)),
         "out_channels": ("int", (1, 16)),
         "num_joints": ("choice", (16, 17)),

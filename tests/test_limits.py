@@ -24,7 +24,8 @@ def test_the_bound_is_an_upper_bound(scheme, non_local):
 
 
 def test_a_saved_architecture_passes():
-    model = PoseGCN(h36m_skeleton(16), "no_sharing", hidden_channels=8, non_local=True)
+    model = PoseGCN(h36m_skeleton(16), "no_sharing", hidden_channels=8, non_local=True,
+                    in_channels=3, root_relative=True, symmetric=True)  # fmt: skip
     check_architecture(model.get_extra_state())
 
 
