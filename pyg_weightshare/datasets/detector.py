@@ -23,7 +23,7 @@ One pose becomes one training pair:
 
 The model input is :func:`~pyg_weightshare.datasets.inputs.person_inputs` of
 the 16 Human3.6M joints (COCO keypoints mapped by
-:func:`~pyg_weightshare.lifting.coco_to_h36m`); the target is the
+:func:`~pyg_weightshare.keypoints.coco_to_h36m`); the target is the
 root-relative 3D of the same joints in the camera frame (metres; x right,
 y down, z forward, as Human3.6M's cameras).
 """
@@ -38,6 +38,7 @@ import torch
 from pyg_weightshare.datasets.human36m import MOCAP_INDICES_17, PoseSplit
 from pyg_weightshare.datasets.inputs import person_inputs
 from pyg_weightshare.datasets.pose_prior import WIDE_POSTURES, sample_poses
+from pyg_weightshare.keypoints import coco_to_h36m
 from pyg_weightshare.skeleton import H36M_JOINTS_17, Skeleton, h36m_skeleton
 
 LAYOUTS = ("h36m", "coco")
@@ -354,11 +355,9 @@ def detect(
 def model_joints(keypoints: np.ndarray, layout: str) -> np.ndarray:
     """The model's 16 Human3.6M joints :obj:`[N, 16, 2]` of detected
     keypoints with NaN where missing: COCO through
-    :func:`~pyg_weightshare.lifting.coco_to_h36m`, Human3.6M
+    :func:`~pyg_weightshare.keypoints.coco_to_h36m`, Human3.6M
     without Neck/Nose."""
     if layout == "coco":
-        from pyg_weightshare.lifting.keypoints import coco_to_h36m
-
         keypoints = coco_to_h36m(keypoints)
     return keypoints[..., _MODEL_JOINTS, :]
 

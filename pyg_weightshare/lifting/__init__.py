@@ -2,9 +2,7 @@
 mapping, readers of keypoint files, the :class:`Lifter`, a kinematic body
 fitted to the lift and its BVH animation, animated GIFs and ONNX export."""
 
-from pyg_weightshare.lifting.bvh import write_bvh
-from pyg_weightshare.lifting.fit import FittedBody, fit_skeleton
-from pyg_weightshare.lifting.keypoints import (
+from pyg_weightshare.keypoints import (
     COCO_KEYPOINTS,
     COCO_TO_H36M,
     LAYOUTS,
@@ -16,6 +14,8 @@ from pyg_weightshare.lifting.keypoints import (
     model_layout,
     to_coco,
 )
+from pyg_weightshare.lifting.bvh import write_bvh
+from pyg_weightshare.lifting.fit import FittedBody, fit_skeleton
 from pyg_weightshare.lifting.lifter import (
     LiftedFile,
     LiftedVideo,

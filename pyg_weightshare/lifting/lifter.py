@@ -16,13 +16,13 @@ from torch import Tensor
 from pyg_weightshare.datasets.camera import normalize_screen_coordinates
 from pyg_weightshare.datasets.inputs import missing_to_nan, person_inputs
 from pyg_weightshare.devices import check_device
-from pyg_weightshare.lifting.backends import make_backend
-from pyg_weightshare.lifting.keypoints import (
+from pyg_weightshare.keypoints import (
     coco_to_h36m,
     fill_missing,
     layout_joints,
     to_coco,
 )
+from pyg_weightshare.lifting.backends import make_backend
 from pyg_weightshare.lifting.readers import Keypoints2D, read_keypoints
 from pyg_weightshare.nn import PoseGCN
 from pyg_weightshare.outputs import atomic_output

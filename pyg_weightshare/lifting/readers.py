@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from pyg_weightshare.datasets.npz import load_pickled_dict
-from pyg_weightshare.lifting.keypoints import LAYOUTS
+from pyg_weightshare.keypoints import LAYOUTS
 
 #: The largest keypoint JSON file read, in bytes (COCO's largest keypoint
 #: annotation file, ``person_keypoints_train2017.json``, has 238 MiB).

@@ -218,7 +218,7 @@ def missing_joint_growth(model, views, layout: str) -> dict[str, dict[str, float
     with it seen and with it hidden in every frame, and the relative growth.
     (A COCO hip also builds the Hip and the Spine, a shoulder the Thorax and
     the Spine; the Head is the mean of the eyes and ears left.)"""
-    from pyg_weightshare.lifting.keypoints import COCO_KEYPOINTS, COCO_TO_H36M
+    from pyg_weightshare.keypoints import COCO_KEYPOINTS, COCO_TO_H36M
 
     keypoints = np.concatenate([v.keypoints for v in views])
     targets = torch.cat([v.targets for v in views])

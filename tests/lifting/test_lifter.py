@@ -316,7 +316,7 @@ def test_masked_model_predicts_joints_never_seen():
 
 
 def test_openpose_and_mediapipe_lift_through_coco():
-    from pyg_weightshare.lifting.keypoints import (
+    from pyg_weightshare.keypoints import (
         MEDIAPIPE_POSE_33,
         OPENPOSE_BODY_25,
         OPENPOSE_TO_COCO,

@@ -3,18 +3,18 @@ import json
 import numpy as np
 import pytest
 
+from pyg_weightshare.keypoints import (
+    MEDIAPIPE_POSE_33,
+    OPENPOSE_BODY_25,
+    OPENPOSE_COCO_18,
+    OPENPOSE_TO_COCO,
+)
 from pyg_weightshare.lifting import (
     COCO_KEYPOINTS,
     LAYOUTS,
     read_keypoints,
     readers,
     track_people,
-)
-from pyg_weightshare.lifting.keypoints import (
-    MEDIAPIPE_POSE_33,
-    OPENPOSE_BODY_25,
-    OPENPOSE_COCO_18,
-    OPENPOSE_TO_COCO,
 )
 from pyg_weightshare.lifting.readers import json_depth, natural_order
 
