@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import glob
 import itertools
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pyg_weightshare import safe_json
 from pyg_weightshare.datasets.npz import load_pickled_dict
 from pyg_weightshare.keypoints import LAYOUTS
 
@@ -214,42 +214,9 @@ def read_keypoints(
 
 def load_json(path: Path) -> object:
     """A JSON file, refused beyond :obj:`MAX_JSON_BYTES` and
-    :obj:`MAX_JSON_DEPTH`, with one line naming the file on any problem."""
-    size = path.stat().st_size
-    if size > MAX_JSON_BYTES:
-        raise ValueError(
-            f"{path} has {size / 2**20:.0f} MiB, more than the "
-            f"{MAX_JSON_BYTES // 2**20} MiB a keypoint JSON file may have"
-        )
-    text = path.read_bytes()
-    depth = json_depth(text)
-    if depth > MAX_JSON_DEPTH:
-        raise ValueError(
-            f"{path} nests {depth} levels deep, more than the {MAX_JSON_DEPTH} "
-            "a keypoint JSON file may have"
-        )
-    try:
-        return json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        reason = str(error).splitlines()[0]
-        raise ValueError(f"{path} is not a readable JSON file ({reason})") from None
-
-
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-
-
-def json_depth(text: bytes) -> int:
-    """The deepest nesting of lists and objects in JSON :obj:`text`,
-    counted without parsing it (brackets inside strings do not count).
-
-    Example:
-        >>> json_depth(b'{"a": [[1, "]]"], {}]}')
-        3
-    """
-    brackets = np.frombuffer(_JSON_STRING.sub(b'""', text), dtype=np.uint8)
-    steps = np.isin(brackets, list(b"[{")).astype(np.int64)
-    steps -= np.isin(brackets, list(b"]}"))
-    return int(steps.cumsum().max(initial=0))
+    :obj:`MAX_JSON_DEPTH` (:func:`pyg_weightshare.safe_json.load_json`),
+    with one line naming the file on any problem."""
+    return safe_json.load_json(path, MAX_JSON_BYTES, MAX_JSON_DEPTH)
 
 
 def natural_key(frame_id: str) -> tuple:
@@ -740,7 +707,6 @@ __all__ = [
     "MAX_TRACK_GAP",
     "KeypointFile",
     "Keypoints2D",
-    "json_depth",
     "load_json",
     "natural_key",
     "natural_order",
