@@ -38,17 +38,10 @@ import torch
 from pyg_weightshare.datasets.human36m import MOCAP_INDICES_17, PoseSplit
 from pyg_weightshare.datasets.inputs import person_inputs
 from pyg_weightshare.datasets.pose_prior import WIDE_POSTURES, sample_poses
-from pyg_weightshare.keypoints import coco_to_h36m
+from pyg_weightshare.keypoints import COCO_KEYPOINTS, coco_to_h36m
 from pyg_weightshare.skeleton import H36M_JOINTS_17, Skeleton, h36m_skeleton
 
 LAYOUTS = ("h36m", "coco")
-#: The COCO-17 keypoints, in COCO's order.
-COCO_KEYPOINTS = (
-    "nose", "left_eye", "right_eye", "left_ear", "right_ear",
-    "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
-    "left_wrist", "right_wrist", "left_hip", "right_hip",
-    "left_knee", "right_knee", "left_ankle", "right_ankle",
-)  # fmt: skip
 #: COCO's per-keypoint spread (the OKS constants): how far annotators, and
 #: detectors, stray from each keypoint, relative to the person's size.
 COCO_SPREAD = np.array(
