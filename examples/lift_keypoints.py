@@ -12,7 +12,8 @@ KEYPOINTS is a COCO annotation or results .json, an OpenPose directory of
 import argparse
 from pathlib import Path
 
-from pyg_weightshare.lifting import Lifter, model_layout, read_keypoints
+from pyg_weightshare.keypoints import model_layout
+from pyg_weightshare.lifting import Lifter, read_keypoints
 from pyg_weightshare.lifting.animation import plot_lifted
 
 parser = argparse.ArgumentParser()

@@ -30,7 +30,7 @@ from pyg_weightshare.training.config import (
     TrainConfig,
 )
 
-# The keypoint layouts of lift (pyg_weightshare.lifting.LAYOUTS), named here
+# The keypoint layouts of lift (pyg_weightshare.keypoints.LAYOUTS), named here
 # so that building the parser imports no numpy or torch.
 LAYOUT_NAMES = ("h36m", "coco", "openpose", "mediapipe")
 
@@ -326,7 +326,8 @@ def _count(number: int, noun: str, plural: str | None = None) -> str:
 
 
 def _lift(args: argparse.Namespace) -> None:
-    from pyg_weightshare.lifting import Lifter, model_layout, read_keypoints
+    from pyg_weightshare.keypoints import model_layout
+    from pyg_weightshare.lifting import Lifter, read_keypoints
     from pyg_weightshare.lifting.lifter import lifted_path, save_lifted
     from pyg_weightshare.outputs import check_output
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pyg_weightshare.lifting import (
+from pyg_weightshare.keypoints import (
     COCO_KEYPOINTS,
     coco_to_h36m,
     fill_missing,

@@ -497,7 +497,6 @@ class DetectorDataset:
 
 
 __all__ = [
-    "COCO_KEYPOINTS",
     "CONFIDENCE_THRESHOLD",
     "Cameras",
     "DetectorDataset",

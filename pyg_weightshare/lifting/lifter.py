@@ -82,7 +82,7 @@ class Lifter:
 
     The steps are those of training. Keypoints of another layout are mapped
     to the model's joints by name (COCO-17 through
-    :func:`~pyg_weightshare.lifting.coco_to_h36m`, OpenPose and MediaPipe
+    :func:`~pyg_weightshare.keypoints.coco_to_h36m`, OpenPose and MediaPipe
     through COCO-17). A keypoint is missing when its confidence is 0,
     below :obj:`min_confidence`, or a coordinate is not finite
     (:func:`~pyg_weightshare.datasets.inputs.missing_to_nan`). Then:
@@ -92,7 +92,7 @@ class Lifter:
       the missing joints, even a joint never seen;
     * a model with 2 input channels gets the missing keypoints filled by
       linear interpolation over time
-      (:func:`~pyg_weightshare.lifting.fill_missing`; a joint never seen
+      (:func:`~pyg_weightshare.keypoints.fill_missing`; a joint never seen
       cannot be lifted) and pixels normalised by the image size
       (:func:`~pyg_weightshare.datasets.camera.normalize_screen_coordinates`).
 
@@ -197,7 +197,7 @@ class Lifter:
             keypoints (array-like): One video :obj:`[T, K, 2 or 3]` in
                 pixels, with an optional confidence channel.
             layout (str, optional): A key of
-                :obj:`~pyg_weightshare.lifting.LAYOUTS`.
+                :obj:`~pyg_weightshare.keypoints.LAYOUTS`.
                 (default: :obj:`"h36m"`)
             where (str, optional): What the video is, for errors.
                 (default: :obj:`""`)
@@ -275,7 +275,7 @@ class Lifter:
             keypoints (array-like): :obj:`[T, K, 2 or 3]` in pixels, with an
                 optional confidence channel.
             layout (str, optional): A key of
-                :obj:`~pyg_weightshare.lifting.LAYOUTS`.
+                :obj:`~pyg_weightshare.keypoints.LAYOUTS`.
                 (default: :obj:`"h36m"`)
             image_size (tuple[int, int], optional): :obj:`(width, height)`
                 of the image in pixels; needed by a 2-channel model, and

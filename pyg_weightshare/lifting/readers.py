@@ -73,7 +73,7 @@ class Keypoints2D:
         keypoints (np.ndarray): Pixel coordinates, with an optional
             confidence, :obj:`[T, K, 2 or 3]`, float64.
         layout (str): The keypoint layout, a key of
-            :obj:`~pyg_weightshare.lifting.LAYOUTS`.
+            :obj:`~pyg_weightshare.keypoints.LAYOUTS`.
         image_size (tuple[int, int], optional): :obj:`(width, height)` in
             pixels, when the file or the caller gives it.
         frame_ids (tuple[str, ...]): The id of each frame: an image id or

@@ -3,7 +3,7 @@ models trained on the package's detector-shaped synthetic data
 (:mod:`pyg_weightshare.datasets.detector`), so 2D keypoints can be lifted to
 3D without Human3.6M and without training. There is one per input layout
 (:obj:`CHECKPOINTS`): Human3.6M joints, or COCO-17 keypoints mapped to them
-by :func:`~pyg_weightshare.lifting.coco_to_h36m`. Both take
+by :func:`~pyg_weightshare.keypoints.coco_to_h36m`. Both take
 :func:`~pyg_weightshare.datasets.inputs.person_inputs` of the 16 Human3.6M
 joints (missing joints marked, not filled) and give root-relative poses
 whose left and right limbs have equal lengths.
@@ -45,7 +45,7 @@ def load_pretrained(
     channels on the 16-joint Human3.6M skeleton. Inputs are
     :func:`~pyg_weightshare.datasets.inputs.person_inputs` of the 16 joints
     (for :obj:`"coco"`, of
-    :func:`~pyg_weightshare.lifting.coco_to_h36m` of the
+    :func:`~pyg_weightshare.keypoints.coco_to_h36m` of the
     keypoints), outputs root-relative 3D joints in metres in the camera
     frame, the root exactly zero and the left and right limbs of equal
     lengths.

@@ -12,13 +12,8 @@ from pyg_weightshare.cli import main
 from pyg_weightshare.datasets import Human36M
 from pyg_weightshare.datasets.inputs import missing_to_nan, person_inputs
 from pyg_weightshare.datasets.npz import load_pickled_dict
-from pyg_weightshare.lifting import (
-    COCO_KEYPOINTS,
-    KeypointFile,
-    Keypoints2D,
-    Lifter,
-    coco_to_h36m,
-)
+from pyg_weightshare.keypoints import COCO_KEYPOINTS, coco_to_h36m
+from pyg_weightshare.lifting import KeypointFile, Keypoints2D, Lifter
 from pyg_weightshare.lifting.backends import TorchBackend
 from pyg_weightshare.metrics import evaluate_by_action
 from pyg_weightshare.nn.models.serialization import load_checkpoint

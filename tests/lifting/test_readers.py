@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 
 from pyg_weightshare.keypoints import (
+    COCO_KEYPOINTS,
+    LAYOUTS,
     MEDIAPIPE_POSE_33,
     OPENPOSE_BODY_25,
     OPENPOSE_COCO_18,
     OPENPOSE_TO_COCO,
 )
 from pyg_weightshare.lifting import (
-    COCO_KEYPOINTS,
-    LAYOUTS,
     read_keypoints,
     readers,
     track_people,
