@@ -30,7 +30,7 @@ from torch.nn import BatchNorm1d, Linear
 
 from pyg_weightshare.nn.conv import WeightShareConv
 from pyg_weightshare.nn.models.non_local import NonLocalBlock
-from pyg_weightshare.nn.models.pose_gcn import PoseGCN, symmetric_bones
+from pyg_weightshare.nn.models.pose_gcn import PoseGCN
 
 EVAL_BATCH_SIZE = 4096
 """Poses per forward pass of :func:`predict`."""
@@ -337,7 +337,7 @@ class InferencePoseGCN(torch.nn.Module):
             for i in range(model.num_blocks + 1)
         )
         self.root = model.root if model.root_relative else None
-        self.skeleton = model.skeleton if model.symmetric else None
+        self.bone_symmetry = model.bone_symmetry if model.symmetric else None
 
     def forward(self, x: Tensor) -> Tensor:
         if x.dim() != 3 or x.shape[1:] != (self.num_joints, self.in_channels):
@@ -360,8 +360,8 @@ class InferencePoseGCN(torch.nn.Module):
         if self.root is not None:
             out = out - out[self.root]
         out = out.transpose(0, 1)
-        if self.skeleton is not None:
-            out = symmetric_bones(out, self.skeleton)
+        if self.bone_symmetry is not None:
+            out = self.bone_symmetry(out)
         return out.contiguous()
 
     def __repr__(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import torch
@@ -71,50 +71,58 @@ class _ResidualBlock(torch.nn.Module):
         )
 
 
-def _topological_order(parents: Sequence[int]) -> list[int]:
-    """Joint indices with every parent before its children."""
-    order, placed = [], set()
-    while len(order) < len(parents):
-        for j, p in enumerate(parents):
-            if j not in placed and (p < 0 or p in placed):
-                order.append(j)
-                placed.add(j)
-    return order
-
-
-def symmetric_bones(poses: Tensor, skeleton: Skeleton) -> Tensor:
-    r"""Poses whose mirrored bones have equal lengths: each bone of a left
-    joint and of its right counterpart keeps its direction and gets the
-    mean of the two lengths,
+class SymmetricBones(torch.nn.Module):
+    r"""Gives the mirrored bones of every pose equal lengths: each bone
+    :math:`\mathbf{b}_j = \mathbf{p}_j - \mathbf{p}_{\pi(j)}` of a left
+    joint and of its right counterpart :math:`m(j)` keeps its direction and
+    gets the mean of the two lengths, and the joints are rebuilt from the
+    root outwards, so the root stays where it was,
 
     .. math::
-        \mathbf{b}_l' = \frac{\|\mathbf{b}_l\| + \|\mathbf{b}_r\|}{2}
-        \frac{\mathbf{b}_l}{\|\mathbf{b}_l\|},
+        \mathbf{b}_j' = \frac{\|\mathbf{b}_j\| + \|\mathbf{b}_{m(j)}\|}{2}
+        \frac{\mathbf{b}_j}{\|\mathbf{b}_j\|}, \qquad
+        \mathbf{p}_j' = \mathbf{p}_{r(j)} + \sum_{k \in A(j)} \mathbf{b}_k',
 
-    and the joints are rebuilt from the root outwards, so the root stays
-    where it was.
+    where :math:`A(j)` holds the joints on the path from the root
+    :math:`r(j)` to :math:`j` (:math:`j` included). The mirror index and the
+    path matrix are built once from the skeleton, so a forward pass is one
+    gather, one norm and one :math:`[J, J]` product.
 
     Args:
-        poses (torch.Tensor): :math:`(B, J, 3)`.
         skeleton (Skeleton): The skeleton, whose :obj:`left` and
             :obj:`right` joints are mirror images in order.
 
-    Returns:
-        torch.Tensor: :math:`(B, J, 3)`.
+    Shapes:
+        - **input:** :math:`(B, J, 3)`
+        - **output:** :math:`(B, J, 3)`
     """
-    parents = skeleton.parents
-    bones = [poses[:, j] - poses[:, p] if p >= 0 else None
-             for j, p in enumerate(parents)]  # fmt: skip
-    for left, right in zip(skeleton.left, skeleton.right, strict=True):
-        lengths = [bones[j].norm(dim=-1, keepdim=True) for j in (left, right)]
-        mean = (lengths[0] + lengths[1]) / 2
-        for j, length in zip((left, right), lengths, strict=True):
-            bones[j] = bones[j] * (mean / length.clamp(min=1e-8))
-    joints: list[Tensor | None] = [None] * len(parents)
-    for j in _topological_order(parents):
-        p = parents[j]
-        joints[j] = poses[:, j] if p < 0 else joints[p] + bones[j]
-    return torch.stack(joints, dim=1)
+
+    def __init__(self, skeleton: Skeleton) -> None:
+        super().__init__()
+        parents = list(skeleton.parents)
+        joints = range(len(parents))
+        mirror = list(joints)
+        for left, right in zip(skeleton.left, skeleton.right, strict=True):
+            mirror[left], mirror[right] = right, left
+        paths = torch.zeros(len(parents), len(parents))
+        roots = []
+        for joint in joints:
+            ancestor = joint
+            while parents[ancestor] >= 0:
+                paths[joint, ancestor] = 1.0
+                ancestor = parents[ancestor]
+            roots.append(ancestor)
+        parent = [j if p < 0 else p for j, p in enumerate(parents)]
+        for name, value in (("parent", parent), ("mirror", mirror), ("root", roots)):
+            self.register_buffer(name, torch.tensor(value), persistent=False)
+        self.register_buffer("paths", paths, persistent=False)
+
+    def forward(self, poses: Tensor) -> Tensor:
+        bones = poses - poses[:, self.parent]
+        length = bones.norm(dim=-1, keepdim=True)
+        scale = (length + length[:, self.mirror]) / (2 * length.clamp(min=1e-8))
+        paths = self.paths.to(poses.dtype)
+        return poses[:, self.root] + torch.einsum("jk,bkc->bjc", paths, bones * scale)
 
 
 class PoseGCN(torch.nn.Module):
@@ -234,6 +242,7 @@ class PoseGCN(torch.nn.Module):
         self.symmetric = symmetric
         if symmetric and len(skeleton.left) != len(skeleton.right):
             raise ValueError("symmetric bones need as many left as right joints")
+        self.bone_symmetry = SymmetricBones(skeleton)
 
         # A fixed adjacency makes the graph of every static batch the same:
         # the layers prepare it once.
@@ -548,8 +557,8 @@ class PoseGCN(torch.nn.Module):
 
     def symmetric_bones(self, poses: Tensor) -> Tensor:
         """Poses :math:`(B, J, 3)` whose mirrored bones have equal lengths,
-        see :func:`symmetric_bones`."""
-        return symmetric_bones(poses, self.skeleton)
+        see :class:`SymmetricBones`."""
+        return self.bone_symmetry(poses)
 
     def _subtract_root(self, out: Tensor) -> Tensor:
         return out - out[:, self.root : self.root + 1]

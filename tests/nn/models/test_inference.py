@@ -12,6 +12,7 @@ from pyg_weightshare.nn.models.inference import (
     batch_norm_affine,
     predict,
 )
+from pyg_weightshare.nn.models.serialization import load_checkpoint, pretrained_path
 from pyg_weightshare.nn.schemes import SCHEMES
 
 SKELETON = h36m_skeleton(16)
@@ -75,17 +76,24 @@ def assert_same_outputs(model: PoseGCN, num_poses: int = 33) -> None:
     torch.testing.assert_close(actual, expected, rtol=0, atol=1e-5 * scale)
 
 
-def test_the_bundled_model_within_1e_5():
-    model = PoseGCN.pretrained()
+@pytest.mark.parametrize("layout", ["h36m", "coco"])
+def test_the_bundled_model_within_1e_5(layout):
+    model = PoseGCN.pretrained(layout=layout)
     x = 2 * torch.rand(4096, model.num_joints, model.in_channels) - 1
     x[..., 2:] = x[..., 2:] > 0  # the seen flags of person inputs
     with torch.inference_mode():
         expected = model(x)
         actual = model.for_inference()(x)
-    # Its symmetric bones rescale each limb by a ratio of two lengths and
-    # rebuild it from the root, which carries float32 rounding along up to
-    # four bones: 5e-5 m (0.05 mm).
+    # A random pose can have a bone of almost no length, whose rescaling to
+    # its mirror's length (a ratio of two lengths) amplifies float32
+    # rounding: 5e-5 m (0.05 mm) at most.
     torch.testing.assert_close(actual, expected, rtol=0, atol=5e-5)
+    # The recorded sample of real-looking poses: within 1e-5.
+    reference = load_checkpoint(pretrained_path(layout)).metadata["reference"]
+    with torch.inference_mode():
+        expected = model(reference["inputs"])
+        actual = model.for_inference()(reference["inputs"])
+    torch.testing.assert_close(actual, expected, rtol=0, atol=1e-5)
 
 
 @pytest.mark.parametrize("adjacency", ["sym", "row", "learnable"])
