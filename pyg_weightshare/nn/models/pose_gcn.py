@@ -557,7 +557,7 @@ class PoseGCN(torch.nn.Module):
 
     def symmetric_bones(self, poses: Tensor) -> Tensor:
         """Poses :math:`(B, J, 3)` whose mirrored bones have equal lengths,
-        see :class:`SymmetricBones`."""
+        see :class:`~pyg_weightshare.nn.models.pose_gcn.SymmetricBones`."""
         return self.bone_symmetry(poses)
 
     def _subtract_root(self, out: Tensor) -> Tensor:
