@@ -21,9 +21,9 @@ __all__ = ["WITH_TORCH_SCATTER", "segment_csr_enabled", "use_segment_csr"]
 #: where a layer offers one (the edge-typed layers when they aggregate
 #: first, see :class:`~pyg_weightshare.nn.conv.edge_typed_conv.EdgeTypedConv`),
 #: PyG's scatter otherwise, which measured faster than segment_csr in
-#: ``benchmarks/bench_convs.py --large-graph`` for every scheme but
-#: decoupled pre-aggregation (segment_csr pays a sort of the edges per call
-#: and a slower backward pass). Read at every call.
+#: ``benchmarks/bench_convs.py --large-graph`` for every scheme (segment_csr
+#: pays a sort of the edges per call and a slower backward pass; see the
+#: performance guide). Read at every call.
 use_segment_csr: bool | None = None
 
 
