@@ -20,7 +20,8 @@ import numpy as np
 
 from pyg_weightshare.datasets import CAMERA_IDS, h36m_cameras, synthesize_h36m
 from pyg_weightshare.datasets.human36m import MOCAP_INDICES_17
-from pyg_weightshare.skeleton import H36M_LEFT_17, H36M_PARENTS_17, H36M_RIGHT_17
+from pyg_weightshare.plotting import bone_colors
+from pyg_weightshare.skeleton import h36m_skeleton
 
 # (subject, take, camera index, fraction of the take) of each 2D panel.
 PANELS = [
@@ -33,21 +34,14 @@ PANELS = [
 ]
 NUM_3D = 12
 SEED = 0
-
-
-def limb_color(joint: int) -> str:
-    if joint in H36M_LEFT_17:
-        return "tab:blue"
-    if joint in H36M_RIGHT_17:
-        return "tab:red"
-    return "black"
+SKELETON = h36m_skeleton(17)
+# Each bone (joint, parent) with the colour of its side.
+BONES = list(zip(SKELETON.bones, bone_colors(SKELETON), strict=True))
 
 
 def draw_skeleton(axis, points: np.ndarray) -> None:
-    for joint, parent in enumerate(H36M_PARENTS_17):
-        if parent >= 0:
-            segment = points[[parent, joint]].T
-            axis.plot(*segment, color=limb_color(joint), linewidth=2)
+    for (joint, parent), color in BONES:
+        axis.plot(*points[[parent, joint]].T, color=color, linewidth=2)
     axis.scatter(*points.T, s=6, color="black", zorder=3)
 
 

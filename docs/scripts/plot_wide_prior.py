@@ -24,7 +24,8 @@ from pyg_weightshare.datasets.detector import (
 )
 from pyg_weightshare.datasets.human36m import MOCAP_INDICES_17
 from pyg_weightshare.datasets.pose_prior import WIDE_POSTURES, sample_poses
-from pyg_weightshare.skeleton import H36M_LEFT_17, H36M_PARENTS_17, H36M_RIGHT_17
+from pyg_weightshare.plotting import bone_colors
+from pyg_weightshare.skeleton import h36m_skeleton
 
 SEED = 0
 # COCO-17 edges: (keypoint, keypoint, colour) with the person's left blue.
@@ -35,20 +36,14 @@ COCO_EDGES = [
     (11, 13, "tab:blue"), (13, 15, "tab:blue"), (12, 14, "tab:red"),
     (14, 16, "tab:red"),
 ]  # fmt: skip
-
-
-def limb_color(joint: int) -> str:
-    if joint in H36M_LEFT_17:
-        return "tab:blue"
-    if joint in H36M_RIGHT_17:
-        return "tab:red"
-    return "black"
+SKELETON = h36m_skeleton(17)
+# Each bone (joint, parent) with the colour of its side.
+BONES = list(zip(SKELETON.bones, bone_colors(SKELETON), strict=True))
 
 
 def draw_3d(axis, points: np.ndarray) -> None:
-    for joint, parent in enumerate(H36M_PARENTS_17):
-        if parent >= 0:
-            axis.plot(*points[[parent, joint]].T, color=limb_color(joint), linewidth=2)
+    for (joint, parent), color in BONES:
+        axis.plot(*points[[parent, joint]].T, color=color, linewidth=2)
     axis.scatter(*points.T, s=5, color="black")
 
 
