@@ -178,6 +178,13 @@ def split_self_loops(
     return edge_weight - self_loops, self_loop_weight
 
 
+def slot_rows(target: Tensor, slot: OptTensor, num_slots: int) -> Tensor:
+    """The row of each edge in an :math:`[N S, N]` aggregation into slots:
+    :math:`i S + s` for target :math:`i` and slot :math:`s` (the target
+    itself without slots)."""
+    return target if slot is None else target * num_slots + slot
+
+
 def aggregation_operator(
     edge_index: Tensor,
     edge_weight: Tensor,
@@ -189,8 +196,7 @@ def aggregation_operator(
     :math:`i S + s` sums the sources of the edges into target :math:`i` and
     slot :math:`s`, weighted by :math:`\hat{a}` (differentiable in
     :obj:`edge_weight`)."""
-    source, target = edge_index
-    row = target if slot is None else target * num_slots + slot
+    source, row = edge_index[0], slot_rows(edge_index[1], slot, num_slots)
     operator = edge_weight.new_zeros(num_nodes * num_slots, num_nodes)
     return operator.index_put_((row, source), edge_weight, accumulate=True)
 
@@ -206,9 +212,8 @@ def sparse_aggregation_operator(
     operator (the rows of :func:`aggregation_operator`): one sparse matrix
     product sums the weighted messages without writing them out, forward and
     backward. Not differentiable in :obj:`edge_weight`."""
-    source, target = edge_index
-    row = target if slot is None else target * num_slots + slot
-    row, perm = torch.sort(row)
+    source = edge_index[0]
+    row, perm = torch.sort(slot_rows(edge_index[1], slot, num_slots))
     with warnings.catch_warnings():  # the layout's "beta state", said once
         warnings.filterwarnings("ignore", "Sparse CSR tensor support is in beta")
         return torch.sparse_csr_tensor(
@@ -256,8 +261,7 @@ def sort_by_segment(
     """The edges sorted by target and slot, with the CSR pointer of the
     :math:`N S` segments :obj:`torch_scatter.segment_csr` sums (the typed
     attribute follows the edges when :obj:`per_edge_type`)."""
-    row = edge_index[1] if slot is None else edge_index[1] * num_slots + slot
-    row, perm = torch.sort(row, stable=True)
+    row, perm = torch.sort(slot_rows(edge_index[1], slot, num_slots), stable=True)
     target_ptr = index2ptr(row, num_nodes * num_slots)
     edge_index, edge_weight = edge_index[:, perm], edge_weight[perm]
     slot = None if slot is None else slot[perm]

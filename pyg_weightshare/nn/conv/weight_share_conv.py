@@ -50,6 +50,7 @@ from pyg_weightshare.nn.conv.prepared_graph import (
     check_type_index,
     default_edge_weight,
     edge_list,
+    slot_rows,
     sort_by_segment,
     split_self_loops,
 )
@@ -373,8 +374,7 @@ class WeightShareConv(MessagePassing):
         if target_ptr is not None:
             out = torch_scatter.segment_csr(inputs, target_ptr)
         else:
-            if slot is not None:
-                index = index * num_slots + slot
+            index = slot_rows(index, slot, num_slots)
             out = scatter(inputs, index, self.node_dim, dim_size * num_slots, "sum")
         out = out.view(*out.shape[:-2], dim_size, num_slots * inputs.size(-1))
         return out if self_message is None else out + self_message
