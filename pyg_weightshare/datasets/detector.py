@@ -17,9 +17,9 @@ One pose becomes one training pair:
    keypoints outside and above the joint centres; or the Human3.6M joints.
 4. **A detector's mistakes** (:func:`detect`): heavy-tailed noise scaled by
    the person's size and each keypoint's COCO spread, occasional left/right
-   swaps, a confidence score, and missing keypoints: at random, a far limb
-   hidden behind the body, a far ear behind the head, and everything
-   outside the image.
+   swaps, a confidence score, and missing keypoints: at random, the far
+   side's limb from the shoulder or hip hidden behind the body, a far ear
+   behind the head, and everything outside the image.
 
 The model input is :func:`~pyg_weightshare.datasets.inputs.person_inputs` of
 the 16 Human3.6M joints (COCO keypoints mapped by
@@ -70,11 +70,11 @@ PAIRS = {
     "coco": ((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)),
     "h36m": ((4, 1), (5, 2), (6, 3), (11, 14), (12, 15), (13, 16)),
 }
-# The distal joints of each limb (hidden when the limb is behind the body),
-# per layout: left arm, right arm, left leg, right leg.
+# The joints of each limb from the shoulder or hip (hidden when the limb is
+# behind the body), per layout: left arm, right arm, left leg, right leg.
 _LIMBS = {
-    "coco": ((7, 9), (8, 10), (13, 15), (14, 16)),
-    "h36m": ((12, 13), (15, 16), (5, 6), (2, 3)),
+    "coco": ((5, 7, 9), (6, 8, 10), (11, 13, 15), (12, 14, 16)),
+    "h36m": ((11, 12, 13), (14, 15, 16), (4, 5, 6), (1, 2, 3)),
 }
 #: A keypoint with a confidence below this counts as missing.
 CONFIDENCE_THRESHOLD = 0.3
@@ -274,8 +274,9 @@ def detect(
       keypoint similarity), times a per-person factor of 0.75 to 1.
     * **Missing** (confidence 0 or below :obj:`CONFIDENCE_THRESHOLD`): each
       keypoint at a per-person rate of 0 (40% of the people) or 0 to 25%; the
-      elbow and wrist or knee and ankle of the limb farther from the camera,
-      hidden behind the body, for a quarter of the people; the farther ear when
+      shoulder, elbow and wrist or hip, knee and ankle of the side farther
+      from the camera, each hidden behind the body two times in three, for
+      a quarter of the people; the farther ear when
       the head is turned away from it; for 15% of the people the image cut at a
       random height through the body (an upper-body shot) or side; and every
       keypoint outside the image.
@@ -319,7 +320,7 @@ def detect(
 
     rate = np.where(rng.random((n, 1)) < 0.4, 0.0, rng.uniform(0, 0.25, size=(n, 1)))
     missing = rng.random((n, k)) < rate
-    limbs = np.array(_LIMBS[layout])  # [4, 2]: left arm, right arm, left leg, right leg
+    limbs = np.array(_LIMBS[layout])  # [4, 3]: left arm, right arm, left leg, right leg
     hidden = np.flatnonzero(rng.random(n) < 0.25)
     leg = rng.integers(2, size=len(hidden))
     left, right = limbs[2 * leg], limbs[2 * leg + 1]
@@ -327,7 +328,7 @@ def detect(
         hidden[:, None], right
     ].mean(-1)
     far = np.where(farther_left[:, None], left, right)
-    confidence[hidden[:, None], far] *= rng.uniform(0, 0.5, size=(len(hidden), 2))
+    confidence[hidden[:, None], far] *= rng.uniform(0, 0.5, size=far.shape)
     if layout == "coco":
         ears = np.array([3, 4])
         behind = depth[:, ears] > depth[:, [0]] + 0.06
