@@ -26,14 +26,14 @@ from pyg_weightshare.training.trainer import train
 
 #: The training settings of the bundled models.
 DEFAULTS = {
-    "num_train": 1_000_000,
+    "num_train": 1_200_000,
     "num_val": 10_000,
     "num_test": 20_000,
-    "epochs": 14,
+    "epochs": 18,
     "hidden_channels": 64,
     "batch_size": 512,
     "lr": 2e-3,
-    "lr_decay": 0.78,
+    "lr_decay": 0.82,
     "decay_epochs": 1,
 }
 
