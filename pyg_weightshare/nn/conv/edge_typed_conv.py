@@ -10,7 +10,7 @@ from torch_geometric.typing import OptTensor
 from pyg_weightshare.nn.conv.prepared_graph import (
     incidence_operator,
     sparse_aggregation_applies,
-    sparse_aggregation_operator,
+    sparse_aggregation_operators,
 )
 from pyg_weightshare.nn.conv.weight_share_conv import WeightShareConv
 
@@ -18,6 +18,12 @@ from pyg_weightshare.nn.conv.weight_share_conv import WeightShareConv
 #: :math:`N T \le` :obj:`AGGREGATE_FIRST_RATIO` :math:`\cdot E` (see
 #: :func:`~pyg_weightshare.nn.conv.edge_typed_conv.aggregates_first`).
 AGGREGATE_FIRST_RATIO = 2
+
+#: In the flat layout, an edge-typed layer that aggregates first sums and
+#: transforms its slots in groups whose sums :math:`[N, G C]` take at most
+#: this many bytes (at least one slot a group), so that on a large graph
+#: each group's sums are still in cache when they are transformed.
+SLOT_GROUP_BYTES = 8 * 2**20
 
 
 def aggregates_first(num_types: int, num_nodes: int, num_edges: int) -> bool:
@@ -68,9 +74,13 @@ class EdgeTypedConv(WeightShareConv):
       :math:`T` matrices stacked, :math:`[T C, C_{out}]`, in one product, as
       :class:`~torch_geometric.nn.conv.RGCNConv` transforms each relation's
       sum. The sums are one matrix product with an :math:`[N T, N]`
-      operator: dense in the static layout, sparse in the flat layout (on
-      the CPU, for edge weights that are not learned, outside
-      :func:`torch.compile`; :obj:`aggregate` over the edges otherwise).
+      operator in the static layout (dense), and in the flat layout on the
+      CPU, for edge weights that are not learned and outside
+      :func:`torch.compile`, one sparse product per group of types, each
+      group's sums of at most :obj:`SLOT_GROUP_BYTES` transformed before the
+      next group is summed (a type at a time on a large graph, as
+      :class:`~torch_geometric.nn.conv.RGCNConv` goes relation by
+      relation); otherwise :obj:`aggregate` sums over the edges.
 
     Args:
         in_channels (int): Size of each input feature.
@@ -135,14 +145,17 @@ class EdgeTypedConv(WeightShareConv):
         edge_weight: Tensor,
         slot: OptTensor,
         num_nodes: int,
-    ) -> OptTensor:
+    ) -> tuple[Tensor, ...] | None:
         """When the layer aggregates first, where it can, the sparse
-        :math:`[N T, N]` aggregation into the slots: one sparse product sums
-        the weighted sources without writing :math:`[E, C]` messages."""
+        aggregations into groups of slots (see :obj:`SLOT_GROUP_BYTES`):
+        sparse products sum the weighted sources without writing
+        :math:`[E, C]` messages."""
         if slot is None or not sparse_aggregation_applies(x, edge_weight):
             return None
-        return sparse_aggregation_operator(
-            edge_index, edge_weight, slot, self.num_slots, num_nodes
+        slot_bytes = max(num_nodes * x.size(-1) * x.element_size(), 1)
+        slots_per_group = max(SLOT_GROUP_BYTES // slot_bytes, 1)
+        return sparse_aggregation_operators(
+            edge_index, edge_weight, slot, self.num_slots, num_nodes, slots_per_group
         )
 
     def message(
@@ -152,16 +165,39 @@ class EdgeTypedConv(WeightShareConv):
             x_j = self.typed_transform(x_j, self.weight, type_index)
         return edge_weight.view(-1, 1) * x_j
 
+    def aggregate(
+        self,
+        inputs: Tensor,
+        index: Tensor,
+        slot: OptTensor,
+        target_ptr: OptTensor,
+        self_message: OptTensor,
+        dim_size: int | None = None,
+    ) -> Tensor:
+        """The sum of the messages at each target; when the layer aggregates
+        first, per slot and then transformed."""
+        out = super().aggregate(inputs, index, slot, target_ptr, self_message, dim_size)
+        return out if slot is None else self.transform_slots(out)
+
     def message_and_aggregate(
         self,
-        adj_t: Tensor,
+        adj_t: Tensor | tuple[Tensor, ...],
         x: Tensor,
         edge_index: Tensor,
         type_index: Tensor,
         slot: OptTensor,
     ) -> Tensor:
+        if isinstance(adj_t, tuple):  # flat: group by group of slots
+            weight = self.weight.view(-1, self.out_channels)
+            out, start = None, 0
+            for operator in adj_t:
+                sums = torch.sparse.mm(operator, x, "sum").view(x.size(0), -1)
+                rows = weight[start : start + sums.size(1)]
+                out = sums @ rows if out is None else torch.addmm(out, sums, rows)
+                start += sums.size(1)
+            return out
         if slot is not None:
-            return super().message_and_aggregate(adj_t, x, None)
+            return self.transform_slots(super().message_and_aggregate(adj_t, x, None))
         # The edges' products over edge-major features, then the weighted
         # incidence of the edges gathers them at their targets.
         gathered = x.transpose(0, 1).index_select(0, edge_index[0])
@@ -169,7 +205,10 @@ class EdgeTypedConv(WeightShareConv):
         out = adj_t @ transformed.flatten(1)
         return out.view(x.size(1), x.size(0), self.out_channels).transpose(0, 1)
 
-    def update(self, inputs: Tensor, slot: OptTensor) -> Tensor:
-        if slot is not None:
-            inputs = inputs @ self.weight.view(-1, self.out_channels)
+    def transform_slots(self, sums: Tensor) -> Tensor:
+        r"""The slots' sums :math:`[\dots, N, T C]` times the :math:`T`
+        matrices stacked, :math:`[T C, C_{out}]`."""
+        return sums @ self.weight.view(-1, self.out_channels)
+
+    def update(self, inputs: Tensor) -> Tensor:
         return self.add_bias(inputs)

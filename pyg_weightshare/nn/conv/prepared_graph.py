@@ -48,8 +48,9 @@ class PreparedGraph(NamedTuple):
     #: :math:`\hat{a}_{ii}` per node, for the decoupled self-loop's term.
     self_loop_weight: torch.Tensor | None
     #: In the static layout, the layer's dense aggregation operator (see
-    #: :func:`aggregation_operator`).
-    operator: torch.Tensor | None
+    #: :func:`aggregation_operator`); in the flat layout, an edge-typed
+    #: layer's sparse ones (see :func:`sparse_aggregation_operators`).
+    operator: torch.Tensor | tuple[torch.Tensor, ...] | None
     #: In the flat layout with :obj:`torch_scatter.segment_csr`, the CSR
     #: pointer of the edges sorted by target and slot.
     target_ptr: torch.Tensor | None
@@ -201,32 +202,53 @@ def aggregation_operator(
     return operator.index_put_((row, source), edge_weight, accumulate=True)
 
 
-def sparse_aggregation_operator(
+def sparse_aggregation_operators(
     edge_index: Tensor,
     edge_weight: Tensor,
-    slot: OptTensor,
+    slot: Tensor,
     num_slots: int,
     num_nodes: int,
-) -> Tensor:
-    r"""The flat layout's aggregation as a sparse CSR :math:`[N S, N]`
-    operator (the rows of :func:`aggregation_operator`): one sparse matrix
-    product sums the weighted messages without writing them out, forward and
-    backward. Not differentiable in :obj:`edge_weight`."""
-    source = edge_index[0]
-    row, perm = torch.sort(slot_rows(edge_index[1], slot, num_slots))
+    slots_per_group: int,
+) -> tuple[Tensor, ...]:
+    r"""The flat layout's aggregation into slots as sparse CSR operators, one
+    per group of :obj:`slots_per_group` consecutive slots: group :math:`g` of
+    :math:`G_g` slots is the :math:`[N G_g, N]` operator whose row
+    :math:`i G_g + s - g G` sums the weighted sources of the edges into
+    target :math:`i` and slot :math:`s` (the rows of
+    :func:`aggregation_operator` for those slots). One sparse matrix product
+    per group sums the messages without writing them out, forward and
+    backward; small groups keep each product's output in cache on large
+    graphs. Not differentiable in :obj:`edge_weight`."""
+    source, target = edge_index
+    group = torch.div(slot, slots_per_group, rounding_mode="floor")
+    group_size = (num_slots - group * slots_per_group).clamp(max=slots_per_group)
+    row = target * group_size + slot - group * slots_per_group
+    stride = num_nodes * slots_per_group  # rows of a whole group
+    key, perm = torch.sort(group * stride + row)
+    num_groups = -(-num_slots // slots_per_group)
+    starts = torch.arange(1, num_groups, device=key.device) * stride
+    bounds = torch.searchsorted(key, starts).cpu()  # where each group starts
+    operators = []
     with warnings.catch_warnings():  # the layout's "beta state", said once
         warnings.filterwarnings("ignore", "Sparse CSR tensor support is in beta")
-        return torch.sparse_csr_tensor(
-            index2ptr(row, num_nodes * num_slots),
-            source[perm],
-            edge_weight[perm],
-            (num_nodes * num_slots, num_nodes),
-            check_invariants=False,  # they hold by construction
-        )
+        for index, (rows, edges) in enumerate(
+            zip(key.tensor_split(bounds), perm.tensor_split(bounds), strict=True)
+        ):
+            size = num_nodes * min(slots_per_group, num_slots - index * slots_per_group)
+            operators.append(
+                torch.sparse_csr_tensor(
+                    index2ptr(rows - index * stride, size),
+                    source[edges],
+                    edge_weight[edges],
+                    (size, num_nodes),
+                    check_invariants=False,  # they hold by construction
+                )
+            )
+    return tuple(operators)
 
 
 def sparse_aggregation_applies(x: Tensor, edge_weight: Tensor) -> bool:
-    """Whether :func:`sparse_aggregation_operator` can serve a flat call: on
+    """Whether :func:`sparse_aggregation_operators` can serve a flat call: on
     the CPU, for edge weights that are not learned, outside
     :func:`torch.compile` and ``torch.autocast``."""
     return (

@@ -305,9 +305,10 @@ class WeightShareConv(MessagePassing):
         edge_weight: Tensor,
         slot: OptTensor,
         num_nodes: int,
-    ) -> OptTensor:
-        """The flat layout's sparse operator for :obj:`message_and_aggregate`,
-        or :obj:`None` (the default) to run :obj:`message` and
+    ) -> Tensor | tuple[Tensor, ...] | None:
+        """The flat layout's sparse operator(s) for
+        :obj:`message_and_aggregate`, or :obj:`None` (the default) to run
+        :obj:`message` and
         :obj:`aggregate` over the edges. Asked only when
         :data:`pyg_weightshare.backend.use_segment_csr` is :obj:`None`
         (automatic)."""
@@ -382,17 +383,13 @@ class WeightShareConv(MessagePassing):
     def message_and_aggregate(
         self, adj_t: Tensor, x: Tensor, self_message: OptTensor
     ) -> Tensor:
-        r"""The aggregation with an :math:`[N S, N]` operator, into
-        :math:`[\dots, N, S C]`. Flat :obj:`x`: the operator (sparse, see
-        :meth:`flat_operator`) times :obj:`x`. Static :obj:`x`: the dense
-        operator times all :math:`B` graphs at once, in one matrix product
-        over node-major memory :math:`[N, B C]` (free when :obj:`x` is
+        r"""The static layout's aggregation with the dense :math:`[N S, N]`
+        operator, into :math:`[B, N, S C]`: the operator times all :math:`B`
+        graphs at once, in one matrix product over node-major memory
+        :math:`[N, B C]` (free when :obj:`x` is
         node-major, as the layers' static outputs are), plus
         :obj:`self_message` in the same product; with one slot the output is
         a view of node-major memory."""
-        if x.dim() == 2:  # the CSR kernel that sums, faster than adj_t @ x on CPU
-            out = torch.sparse.mm(adj_t, x, "sum").view(x.size(0), -1)
-            return out if self_message is None else out + self_message
         batch_size, num_nodes, channels = x.shape
         num_slots = adj_t.size(0) // num_nodes
         node_major = x.transpose(0, 1).reshape(num_nodes, batch_size * channels)

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from pyg_weightshare import ConvStyleConv, NoShareConv, backend, h36m_skeleton
+from pyg_weightshare.nn.conv import edge_typed_conv
 from pyg_weightshare.nn.conv.edge_typed_conv import aggregates_first
 from pyg_weightshare.testing import reference_conv
 
@@ -78,7 +79,7 @@ def test_flat_sparse_aggregation_matches_scatter_with_gradients(layer, monkeypat
     conv = layer(2, 3, 3, aggregate_first=True).double()
     x = torch.randn(10, 2, dtype=torch.float64, requires_grad=True)
     graph = conv.prepare_graph(x, edge_index, edge_weight, edge_class)
-    assert graph.operator is not None and graph.operator.layout == torch.sparse_csr
+    assert [operator.layout for operator in graph.operator] == [torch.sparse_csr]
     names = [name for name, _ in conv.named_parameters()]
 
     def run(x, *weights):
@@ -94,3 +95,24 @@ def test_flat_sparse_aggregation_matches_scatter_with_gradients(layer, monkeypat
     torch.testing.assert_close(
         conv(x, edge_index, edge_weight, edge_class), out, atol=1e-12, rtol=0
     )
+
+
+@pytest.mark.parametrize("layer", [NoShareConv, ConvStyleConv])
+def test_flat_slots_summed_group_by_group_on_large_graphs(layer, monkeypatch):
+    # Slots of more than SLOT_GROUP_BYTES: a sparse product and a transform
+    # per group, the same numbers and gradients as one group.
+    edge_index, edge_weight, edge_class = random_typed_graph(10, 5, 3)
+    torch.manual_seed(0)
+    conv = layer(2, 3, 3, aggregate_first=True).double()
+    torch.nn.init.normal_(conv.bias)
+    x = torch.randn(10, 2, dtype=torch.float64, requires_grad=True)
+    args = (edge_index, edge_weight, edge_class)
+    one_group = conv(x, *args)
+    monkeypatch.setattr(edge_typed_conv, "SLOT_GROUP_BYTES", 2 * 10 * 2 * 8)
+    graph = conv.prepare_graph(x, *args)
+    assert [operator.size(0) for operator in graph.operator] == [20, 10]
+    out = conv(x, *args)
+    torch.testing.assert_close(out, one_group, atol=1e-12, rtol=0)
+    expected = reference_conv(conv, x, *args[:2], **{conv.typed_attribute: args[2]})
+    torch.testing.assert_close(out, expected, atol=1e-12, rtol=0)
+    assert torch.autograd.gradcheck(lambda x: conv(x, *args), (x,))

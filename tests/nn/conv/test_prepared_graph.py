@@ -6,7 +6,7 @@ from pyg_weightshare.nn.conv.prepared_graph import (
     aggregation_operator,
     incidence_operator,
     sparse_aggregation_applies,
-    sparse_aggregation_operator,
+    sparse_aggregation_operators,
     split_self_loops,
 )
 
@@ -36,13 +36,20 @@ def test_dense_operators_hold_the_edges_by_target_and_slot():
     assert incidence.argmax(0).tolist() == EDGE_INDEX[1].tolist()
 
 
-@pytest.mark.parametrize("slot", [None, SLOT], ids=["one slot", "two slots"])
-def test_sparse_operator_is_the_dense_one(slot):
-    num_slots = 1 if slot is None else 2
-    sparse = sparse_aggregation_operator(EDGE_INDEX, EDGE_WEIGHT, slot, num_slots, 3)
-    assert sparse.layout == torch.sparse_csr
-    dense = aggregation_operator(EDGE_INDEX, EDGE_WEIGHT, slot, num_slots, 3)
-    torch.testing.assert_close(sparse.to_dense(), dense)
+@pytest.mark.parametrize("slots_per_group", [1, 2, 3])
+def test_sparse_operators_are_the_dense_rows_of_their_groups(slots_per_group):
+    # Three slots: groups of one (three operators), of two (two, the last
+    # of one slot) and of three (one operator, all of the dense one).
+    slot = torch.tensor([1, 0, 2, 0, 2])
+    operators = sparse_aggregation_operators(
+        EDGE_INDEX, EDGE_WEIGHT, slot, 3, 3, slots_per_group
+    )
+    dense = aggregation_operator(EDGE_INDEX, EDGE_WEIGHT, slot, 3, 3).view(3, 3, 3)
+    assert len(operators) == -(-3 // slots_per_group)
+    for index, operator in enumerate(operators):
+        assert operator.layout == torch.sparse_csr
+        group = dense[:, index * slots_per_group : (index + 1) * slots_per_group]
+        torch.testing.assert_close(operator.to_dense(), group.reshape(-1, 3))
 
 
 def test_sparse_operator_serves_only_fixed_weights_in_eager_cpu_code():
