@@ -42,6 +42,7 @@ import torch
 
 from pyg_weightshare import PoseGCN, h36m_skeleton
 from pyg_weightshare.lifting import Lifter
+from pyg_weightshare.lifting.backends import default_batch_size
 from pyg_weightshare.nn.models.inference import EVAL_BATCH_SIZE
 
 PATHS = ("eager", "fused", "compiled", "onnxruntime")
@@ -100,18 +101,21 @@ def build_model(args: argparse.Namespace) -> PoseGCN:
 
 
 def make_lifters(
-    model: PoseGCN, paths: list[str], batch_size: int
+    model: PoseGCN, paths: list[str], batch_size: int | None
 ) -> dict[str, Lifter]:
-    """One lifter per path, the eager one and the preprocessing one with
-    their backends replaced."""
+    """One lifter per path, the eager one (in batches of
+    :obj:`EVAL_BATCH_SIZE`, as the lifter ran before its backends) and the
+    preprocessing one with their backends replaced; :obj:`batch_size`, when
+    given, replaces the backends' own."""
     lifters = {}
     for path in paths:
         if path == "onnxruntime":
             lifters[path] = Lifter(model, backend="onnxruntime")
         else:
             lifters[path] = Lifter(model, compile=path == "compiled")
-        lifters[path].backend.batch_size = batch_size
-    lifters["eager"].backend = EagerNetwork(model, batch_size)
+        if batch_size is not None:
+            lifters[path].backend.batch_size = batch_size
+    lifters["eager"].backend = EagerNetwork(model, batch_size or EVAL_BATCH_SIZE)
     lifters["preprocessing"] = Lifter(model, compile=False)
     lifters["preprocessing"].backend = no_network
     return lifters
@@ -172,7 +176,12 @@ def main(argv=None) -> dict:
     )
     parser.add_argument("--layout", choices=("h36m", "coco"), default="coco")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--batch-size", type=int, default=EVAL_BATCH_SIZE)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        help="poses per batch of every path (default: each backend's own, "
+        "default_batch_size; the eager network's EVAL_BATCH_SIZE)",
+    )
     parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sgemm-size", type=int, default=2048)
@@ -188,8 +197,9 @@ def main(argv=None) -> dict:
         axis=-1,
     )
     keypoints[rng.random((args.poses, 17)) < 0.01, 2] = 0.0  # missed keypoints
+    batch_size = args.batch_size or default_batch_size(model, torch.device("cpu"))
     example = torch.zeros(
-        min(args.poses, args.batch_size), model.num_joints, model.in_channels
+        min(args.poses, batch_size), model.num_joints, model.in_channels
     )
     flops = flops_per_pose(model, example)
 
@@ -198,7 +208,8 @@ def main(argv=None) -> dict:
         f"{name}, {model.hidden_channels} channels, {model.in_channels} input "
         f"channels, {sum(p.numel() for p in model.parameters()) / 1e6:.3f} M "
         f"parameters, {flops / 1e6:.2f} MFLOP per pose; {args.poses:,} poses "
-        f"({args.layout} layout), batches of {args.batch_size}"
+        f"({args.layout} layout), batches of {batch_size} (eager: "
+        f"{args.batch_size or EVAL_BATCH_SIZE})"
     )
     threads_before = torch.get_num_threads()
     results = {}

@@ -38,6 +38,12 @@ BACKENDS = ("torch", "onnxruntime")
 #: no faster. ``benchmarks/bench_lift.py`` prints both, to revisit this.
 CPU_COMPILE_MIN_POSES = 2_000_000
 
+#: On a CPU, the bytes of one layer's activations :math:`[J, B, C]` that
+#: set the batch size (:func:`default_batch_size`): about one core's L2
+#: cache, so that the bias, ReLU and skip passes and the next product read
+#: what the last one wrote from cache rather than from memory.
+CPU_BATCH_BYTES = 2 * 2**20
+
 #: On a GPU, the fewest full batches for which a CUDA graph is captured by
 #: default. Capturing costs one more run of a batch (no code generation), and
 #: the graph's replays spare the launch of every kernel of every batch after.
@@ -58,6 +64,23 @@ def compiles_by_default(
     if device.type == "cuda":
         return num_poses // batch_size >= CUDA_GRAPH_MIN_BATCHES
     return num_poses >= CPU_COMPILE_MIN_POSES
+
+
+def default_batch_size(model: torch.nn.Module, device: torch.device) -> int:
+    """Poses per batch for :obj:`model` (a :class:`~pyg_weightshare.PoseGCN`)
+    on :obj:`device`: on a CPU, as many as fit one layer's activations in
+    :data:`CPU_BATCH_BYTES` (512 for 16 joints and 64 channels), at least
+    64; on a GPU, :data:`~pyg_weightshare.nn.models.inference.EVAL_BATCH_SIZE`.
+
+    Example:
+        >>> from pyg_weightshare import PoseGCN, h36m_skeleton
+        >>> default_batch_size(PoseGCN(h36m_skeleton(16), hidden_channels=64), "cpu")
+        512
+    """
+    if torch.device(device).type != "cpu":
+        return EVAL_BATCH_SIZE
+    activation_bytes = model.num_joints * model.hidden_channels * 4
+    return max(CPU_BATCH_BYTES // activation_bytes, 64)
 
 
 class CudaGraphModule:
@@ -114,8 +137,8 @@ class TorchBackend:
         device (torch.device): Where it runs.
         compile (bool, optional): Compile, or not; :obj:`None` decides per
             call with :func:`compiles_by_default`. (default: :obj:`None`)
-        batch_size (int, optional): Poses per batch.
-            (default: :data:`~pyg_weightshare.nn.models.inference.EVAL_BATCH_SIZE`)
+        batch_size (int, optional): Poses per batch. (default: :obj:`None`,
+            :func:`default_batch_size`)
     """
 
     def __init__(
@@ -123,11 +146,13 @@ class TorchBackend:
         model: torch.nn.Module,
         device: torch.device,
         compile: bool | None = None,
-        batch_size: int = EVAL_BATCH_SIZE,
+        batch_size: int | None = None,
     ) -> None:
+        self.device = torch.device(device)
+        if batch_size is None:
+            batch_size = default_batch_size(model, self.device)
         if batch_size <= 0:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
-        self.device = torch.device(device)
         self.module = model.for_inference().to(self.device)
         self.out_channels = self.module.out_channels
         self.compile = compile
@@ -173,13 +198,11 @@ class OnnxRuntimeBackend:
 
     Args:
         model (PoseGCN): The trained network, on the CPU.
-        batch_size (int, optional): Poses per batch.
-            (default: :data:`~pyg_weightshare.nn.models.inference.EVAL_BATCH_SIZE`)
+        batch_size (int, optional): Poses per batch. (default: :obj:`None`,
+            :func:`default_batch_size`)
     """
 
-    def __init__(
-        self, model: torch.nn.Module, batch_size: int = EVAL_BATCH_SIZE
-    ) -> None:
+    def __init__(self, model: torch.nn.Module, batch_size: int | None = None) -> None:
         from pyg_weightshare.lifting.onnx import export_onnx
 
         try:
@@ -199,7 +222,9 @@ class OnnxRuntimeBackend:
             graph, options, providers=["CPUExecutionProvider"]
         )
         self.out_channels = model.out_channels
-        self.batch_size = batch_size
+        self.batch_size = (
+            default_batch_size(model, "cpu") if batch_size is None else batch_size
+        )
 
     def __call__(self, inputs: Tensor) -> Tensor:
         """The network's outputs :math:`[N, J, C_{out}]` for inputs
@@ -218,7 +243,7 @@ def make_backend(
     device: torch.device,
     backend: str = "torch",
     compile: bool | None = None,
-    batch_size: int = EVAL_BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> TorchBackend | OnnxRuntimeBackend:
     """The backend :obj:`backend` (one of :data:`BACKENDS`) for
     :obj:`model` on :obj:`device`.
@@ -230,8 +255,8 @@ def make_backend(
             (CPU only, never compiled). (default: :obj:`"torch"`)
         compile (bool, optional): See :class:`TorchBackend`.
             (default: :obj:`None`)
-        batch_size (int, optional): Poses per batch.
-            (default: :data:`~pyg_weightshare.nn.models.inference.EVAL_BATCH_SIZE`)
+        batch_size (int, optional): Poses per batch. (default: :obj:`None`,
+            :func:`default_batch_size`)
     """
     if backend == "torch":
         return TorchBackend(model, device, compile, batch_size)

@@ -12,6 +12,7 @@ from pyg_weightshare.lifting.backends import (
     CudaGraphModule,
     TorchBackend,
     compiles_by_default,
+    default_batch_size,
     make_backend,
 )
 
@@ -85,6 +86,17 @@ def test_onnxruntime_gives_the_networks_numbers(model):
     outputs = backend(inputs)
     torch.testing.assert_close(outputs, expected(model, inputs), rtol=0, atol=1e-5)
     assert backend(inputs[:0]).shape == (0, 16, 3)
+
+
+def test_cpu_batches_keep_a_layer_in_a_cores_cache():
+    # 16 joints: 512 poses of 64 channels or 256 of 128 make 2 MiB a layer.
+    for channels, expected in ((64, 512), (128, 256), (4096, 64)):
+        model = PoseGCN(h36m_skeleton(16), hidden_channels=channels, num_blocks=0)
+        assert default_batch_size(model, CPU) == expected
+    assert default_batch_size(model, torch.device("cuda")) == 4096
+    small = PoseGCN(h36m_skeleton(16), hidden_channels=64, num_blocks=1)
+    assert TorchBackend(small, CPU).batch_size == 512
+    assert TorchBackend(small, CPU, batch_size=100).batch_size == 100
 
 
 def test_bad_backends(model):
