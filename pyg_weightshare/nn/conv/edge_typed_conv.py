@@ -70,8 +70,9 @@ class EdgeTypedConv(WeightShareConv):
       targets by the weighted incidence of the edges);
     * *aggregate, then transform*: the layer sums
       :math:`\hat{a}_{ij} \mathbf{x}_j` into one *slot* per target and type,
-      :math:`[N, T C]`, and :obj:`update` multiplies the slots by the
-      :math:`T` matrices stacked, :math:`[T C, C_{out}]`, in one product, as
+      :math:`[N, T C]`, and the aggregation hook (:obj:`aggregate` or
+      :obj:`message_and_aggregate`) multiplies the slots by the :math:`T`
+      matrices stacked, :math:`[T C, C_{out}]` (:meth:`transform_slots`), as
       :class:`~torch_geometric.nn.conv.RGCNConv` transforms each relation's
       sum. The sums are one matrix product with an :math:`[N T, N]`
       operator in the static layout (dense), and in the flat layout on the

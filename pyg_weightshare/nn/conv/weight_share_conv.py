@@ -17,8 +17,8 @@ their products where PyTorch Geometric puts them: before :obj:`propagate`
 (as :class:`~torch_geometric.nn.conv.GCNConv` applies its :obj:`lin`), in
 :obj:`message`, or in :obj:`update` after the aggregation; a layer may sum
 its messages into several *slots* per target (one per edge type, see
-:class:`~pyg_weightshare.nn.conv.edge_typed_conv.EdgeTypedConv`) for
-:obj:`update` to multiply in one product.
+:class:`~pyg_weightshare.nn.conv.edge_typed_conv.EdgeTypedConv`) and
+multiply the slots in its aggregation hook.
 
 The layout of :obj:`x` is an execution choice, not a branch in the hooks:
 :obj:`propagate` gathers and scatters along :obj:`node_dim=-2`, so it serves
