@@ -20,10 +20,11 @@ PyTorch Geometric's own building blocks doing the same products:
 ``HeteroLinear`` with a ``GCNConv``-style propagate for full, pre- and
 post-aggregation, ``RGCNConv`` and ``FastRGCNConv`` for the edge-typed
 schemes, for which the layers run in both orders (per edge, and aggregate
-first); with each aggregation of the layers (``automatic``, the default:
-sparse products on the CPU where they apply, PyG's ``scatter`` otherwise;
-``scatter``; torch-scatter's ``segment_csr``), and the peak memory of each
-formulation.
+first, whose slots are summed and transformed in groups, timed against one
+group of all the slots); with each aggregation of the layers
+(``automatic``, the default: sparse products on the CPU where they apply,
+PyG's ``scatter`` otherwise; ``scatter``; torch-scatter's ``segment_csr``),
+and the peak memory of each formulation.
 
 Every formulation is first checked to give the layer's output. Run:
 
@@ -50,7 +51,7 @@ from pyg_weightshare import (
     backend,
     h36m_skeleton,
 )
-from pyg_weightshare.nn.conv import WeightShareConv
+from pyg_weightshare.nn.conv import WeightShareConv, edge_typed_conv
 from pyg_weightshare.nn.conv.edge_typed_conv import EdgeTypedConv
 from pyg_weightshare.nn.schemes import SCHEMES as REGISTRY
 from pyg_weightshare.nn.schemes import typed_inputs
@@ -601,6 +602,12 @@ def large_graph_table(args):
                     x,
                     parameters,
                 )
+        if edge_typed:  # the default order, all the slots in one group
+            timers["one group"] = step_timer(
+                _in_one_group(_with_order_and_backend(ours, conv, True, None)),
+                x,
+                parameters,
+            )
         for reference, forward in references.items():
             timers[reference] = step_timer(forward, x, parameters)
         t = best_times(timers, args.large_rounds, 0.0)
@@ -623,7 +630,13 @@ def large_graph_table(args):
                 old, new = (t[order, "automatic"] for order in ORDERS)
                 row["aggregate first over per edge"] = old / new
         if edge_typed:
+            grouped = t["one group"] / new
+            rows[(name, "RGCNConv")]["slot groups over one group"] = grouped
             print(f"{'':<22}aggregate first over per edge: {old / new:.2f}x")
+            print(
+                f"{'':<22}slots in groups of at most SLOT_GROUP_BYTES over one "
+                f"group: {grouped:.2f}x"
+            )
     print(
         "\nvs PyG: time of PyG's building blocks doing the same products over "
         "the layer's time, with the layer's default aggregation (automatic: "
@@ -645,6 +658,14 @@ ORDERS = {"per edge": False, "aggregate first": True}
 
 def _column(order, name):
     return f"{order}, {name}" if order else name
+
+
+def _in_one_group(forward):
+    def run(x):
+        with mock.patch.object(edge_typed_conv, "SLOT_GROUP_BYTES", 2**62):
+            return forward(x)
+
+    return run
 
 
 def _with_order_and_backend(forward, conv, aggregate_first, segment):

@@ -21,9 +21,11 @@ AGGREGATE_FIRST_RATIO = 2
 
 #: In the flat layout, an edge-typed layer that aggregates first sums and
 #: transforms its slots in groups whose sums :math:`[N, G C]` take at most
-#: this many bytes (at least one slot a group), so that on a large graph
-#: each group's sums are still in cache when they are transformed.
-SLOT_GROUP_BYTES = 8 * 2**20
+#: this many bytes (at least one slot a group), about a last-level cache, so
+#: that on a large graph each group's sums are still in cache when they are
+#: transformed (``benchmarks/bench_convs.py --large-graph`` times it against
+#: one group of all the slots).
+SLOT_GROUP_BYTES = 32 * 2**20
 
 
 def aggregates_first(num_types: int, num_nodes: int, num_edges: int) -> bool:
