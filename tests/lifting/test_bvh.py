@@ -159,7 +159,8 @@ def test_lift_command_fits_and_writes_bvh(tmp_path, capsys):
     with np.load(tmp_path / "poses.npz") as saved:
         poses = saved["poses_0"]
     thigh = np.linalg.norm(poses[:, 2] - poses[:, 1], axis=-1)
-    np.testing.assert_allclose(thigh, thigh[0])
+    # Constant bones, to the rounding of float32 poses.
+    np.testing.assert_allclose(thigh, thigh[0], rtol=1e-6)
     assert "Frames: 30\nFrame Time: 0.04000000\n" in bvh.read_text()
     # The BVH is checked before anything is written: nothing is replaced
     # without --force, and no poses are written beside a refused BVH.
