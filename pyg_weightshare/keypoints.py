@@ -12,7 +12,13 @@ The COCO-17 layout has no pelvis, spine, thorax or head-top keypoint, so
 :func:`coco_to_h36m` builds them from the others (:obj:`COCO_TO_H36M`):
 
 * Hip is the midpoint of the hips, Thorax the midpoint of the shoulders, and
-  Spine the midpoint of the two (the mean of the four keypoints).
+  Spine the midpoint of the two (the mean of the four keypoints). When one
+  hip is missing and both shoulders are seen, Hip is the seen hip moved
+  towards the middle as the Thorax lies from the seen side's shoulder,
+  scaled by :obj:`HIP_TO_SHOULDER_WIDTH`; a Thorax with one shoulder
+  missing is built from the hips alike. Side views hide the far hip or
+  shoulder often, and without this the pelvis (the root of the 3D pose)
+  would be lost with it.
 * Neck/Nose is the nose.
 * Head is the mean of the eyes and ears that are seen: the middle of the
   skull, which sits lower than Human3.6M's head marker. The lifter therefore
@@ -90,7 +96,16 @@ _TO_COCO = {"openpose": OPENPOSE_TO_COCO, "mediapipe": MEDIAPIPE_TO_COCO}
 
 _HEAD = ("left_eye", "right_eye", "left_ear", "right_ear")
 
-#: Each Human3.6M joint as the mean of these COCO keypoints.
+#: The ratio of the width between the hip keypoints to the width between the
+#: shoulder keypoints of an average adult: (13.3 + 2) cm against
+#: (15.1 + 2.5) cm, from the joint widths of
+#: :obj:`~pyg_weightshare.datasets.pose_prior.BONES` and the keypoints' offsets
+#: outside the joints (:func:`~pyg_weightshare.datasets.detector.coco_keypoints_3d`).
+HIP_TO_SHOULDER_WIDTH = 0.87
+
+#: Each Human3.6M joint as the mean of these COCO keypoints (when all are
+#: seen; see :func:`coco_to_h36m` for Hip, Thorax and Spine with one side
+#: missing).
 COCO_TO_H36M: dict[str, tuple[str, ...]] = {
     "Hip": ("left_hip", "right_hip"),
     "RHip": ("right_hip",),
@@ -177,7 +192,10 @@ def coco_to_h36m(points: np.ndarray) -> np.ndarray:
     :obj:`COCO_TO_H36M`).
 
     A joint built from several keypoints is missing (NaN) when one of them
-    is, except Head, the mean of the eyes and ears that are present.
+    is, with two exceptions: Head is the mean of the eyes and ears that are
+    present, and Hip or Thorax with one side missing is estimated from that
+    side's other pair (:obj:`HIP_TO_SHOULDER_WIDTH`); Spine is then the
+    midpoint of the two.
 
     Args:
         points (np.ndarray): COCO keypoints :obj:`[..., 17, 2]`, NaN where
@@ -197,16 +215,42 @@ def coco_to_h36m(points: np.ndarray) -> np.ndarray:
         False
     """
     joints = []
-    for name in H36M_JOINTS_17:
-        sources = points[..., [COCO_KEYPOINTS.index(k) for k in COCO_TO_H36M[name]], :]
-        if name == "Head":
-            # An all-NaN mean warns, but NaN is the missing value wanted.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                joints.append(np.nanmean(sources, axis=-2))
-        else:
-            joints.append(sources.mean(axis=-2))
+    # An all-NaN mean warns, but NaN is the missing value wanted.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centres = _trunk_centres(points)
+        for name in H36M_JOINTS_17:
+            if name in centres:
+                joints.append(centres[name])
+                continue
+            sources = points[
+                ..., [COCO_KEYPOINTS.index(k) for k in COCO_TO_H36M[name]], :
+            ]
+            mean = np.nanmean if name == "Head" else np.mean
+            joints.append(mean(sources, axis=-2))
     return np.stack(joints, axis=-2)
+
+
+def _trunk_centres(points: np.ndarray) -> dict[str, np.ndarray]:
+    """Hip, Thorax and Spine of COCO keypoints :obj:`[..., 17, 2]`, each
+    :obj:`[..., 2]`: the midpoints of the hips and of the shoulders, or with
+    one side of a pair missing the seen side moved by the other pair's
+    half-width (see :func:`coco_to_h36m`)."""
+
+    def pair(left: str, right: str) -> np.ndarray:
+        return points[..., [COCO_KEYPOINTS.index(left), COCO_KEYPOINTS.index(right)], :]
+
+    hips = pair("left_hip", "right_hip")
+    shoulders = pair("left_shoulder", "right_shoulder")
+    hip, thorax = hips.mean(axis=-2), shoulders.mean(axis=-2)
+    # Per side, the centre from that side's keypoint alone; NaN where it or
+    # the other pair's centre is missing. Where both sides are seen the
+    # midpoint is kept, so nanmean only fills a missing centre.
+    hip_from_side = hips + HIP_TO_SHOULDER_WIDTH * (thorax[..., None, :] - shoulders)
+    thorax_from_side = shoulders + (hip[..., None, :] - hips) / HIP_TO_SHOULDER_WIDTH
+    hip = np.where(np.isnan(hip), np.nanmean(hip_from_side, axis=-2), hip)
+    thorax = np.where(np.isnan(thorax), np.nanmean(thorax_from_side, axis=-2), thorax)
+    return {"Hip": hip, "Thorax": thorax, "Spine": (hip + thorax) / 2}
 
 
 def fill_missing(points: np.ndarray, joint_names, where: str = "") -> np.ndarray:

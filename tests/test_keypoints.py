@@ -1,8 +1,12 @@
 import numpy as np
 import pytest
 
+from pyg_weightshare.datasets.detector import coco_keypoints_3d
+from pyg_weightshare.datasets.human36m import MOCAP_INDICES_17
+from pyg_weightshare.datasets.pose_prior import sample_poses
 from pyg_weightshare.keypoints import (
     COCO_KEYPOINTS,
+    HIP_TO_SHOULDER_WIDTH,
     coco_to_h36m,
     fill_missing,
     layout_joints,
@@ -50,19 +54,73 @@ def test_coco_mapping_joint_by_joint(joint):
 
 def test_coco_mapping_with_missing_keypoints():
     points = np.stack([coco_points()] * 2)
-    points[0, COCO_KEYPOINTS.index("left_hip")] = np.nan
-    points[0, [COCO_KEYPOINTS.index("left_ear"), COCO_KEYPOINTS.index("left_eye")]] = (
-        np.nan
-    )
+    points[0, COCO_KEYPOINTS.index("left_ear")] = np.nan
+    points[0, COCO_KEYPOINTS.index("left_eye")] = np.nan
     points[1, 1:5] = np.nan  # no eye or ear at all
     mapped = coco_to_h36m(points)
-    missing = {H36M_JOINTS_17[j] for j in np.isnan(mapped[0]).any(-1).nonzero()[0]}
-    # A joint built from several keypoints needs all of them, except Head.
-    assert missing == {"Hip", "LHip", "Spine"}
     head = H36M_JOINTS_17.index("Head")
     assert np.allclose(mapped[0, head], at("right_eye", "right_ear"))
     assert np.isnan(mapped[1, head]).all()
     assert not np.isnan(np.delete(mapped[1], head, axis=0)).any()
+
+
+@pytest.mark.parametrize(
+    "hidden, built, missing",
+    [
+        ("left_hip", "Hip", {"LHip"}),
+        ("right_hip", "Hip", {"RHip"}),
+        ("left_shoulder", "Thorax", {"LShoulder"}),
+        ("right_shoulder", "Thorax", {"RShoulder"}),
+    ],
+)
+def test_coco_mapping_builds_a_trunk_centre_from_one_side(hidden, built, missing):
+    points = coco_points()
+    points[COCO_KEYPOINTS.index(hidden)] = np.nan
+    mapped = coco_to_h36m(points)
+    lost = {H36M_JOINTS_17[j] for j in np.isnan(mapped).any(-1).nonzero()[0]}
+    assert lost == missing
+    # The seen side moved as the other pair's centre lies from its keypoint
+    # on that side.
+    side, pair = hidden.split("_")
+    seen = ("right_" if side == "left" else "left_") + pair
+    other = {"hip": ("left_shoulder", "right_shoulder"),
+             "shoulder": ("left_hip", "right_hip")}[pair]  # fmt: skip
+    other_seen = other[0] if seen.startswith("left") else other[1]
+    ratio = HIP_TO_SHOULDER_WIDTH if pair == "hip" else 1 / HIP_TO_SHOULDER_WIDTH
+    expected = at(seen) + ratio * (at(*other) - at(other_seen))
+    assert np.allclose(mapped[H36M_JOINTS_17.index(built)], expected)
+    spine = (
+        mapped[H36M_JOINTS_17.index("Hip")] + mapped[H36M_JOINTS_17.index("Thorax")]
+    ) / 2
+    assert np.allclose(mapped[H36M_JOINTS_17.index("Spine")], spine)
+
+
+def test_coco_mapping_of_bodies_seen_from_any_side_with_one_hip_hidden():
+    rng = np.random.default_rng(0)
+    mocap, _ = sample_poses(rng, 256)  # any heading, metres, z up
+    keypoints = coco_keypoints_3d(mocap[:, list(MOCAP_INDICES_17)], rng)
+    keypoints = keypoints[..., [0, 2]]  # seen along y
+    left_hip = COCO_KEYPOINTS.index("left_hip")
+    hidden = keypoints.copy()
+    hidden[:, left_hip] = np.nan
+    hip = H36M_JOINTS_17.index("Hip")
+    centre = coco_to_h36m(keypoints)[:, hip]
+    error = np.linalg.norm(coco_to_h36m(hidden)[:, hip] - centre, axis=-1)
+    # Far better than taking the seen hip for the centre (a half-width off).
+    seen_hip = keypoints[:, COCO_KEYPOINTS.index("right_hip")]
+    assert np.median(error) < 0.5 * np.median(
+        np.linalg.norm(seen_hip - centre, axis=-1)
+    )
+
+
+def test_coco_mapping_loses_the_trunk_without_a_side_of_each_pair():
+    points = coco_points()
+    points[
+        [COCO_KEYPOINTS.index("left_hip"), COCO_KEYPOINTS.index("right_shoulder")]
+    ] = np.nan
+    mapped = coco_to_h36m(points)
+    lost = {H36M_JOINTS_17[j] for j in np.isnan(mapped).any(-1).nonzero()[0]}
+    assert lost == {"Hip", "Thorax", "Spine", "LHip", "RShoulder"}
 
 
 def test_layout_joints():
