@@ -216,8 +216,10 @@ def missing_joint_growth(model, views, layout: str) -> dict[str, dict[str, float
     """Per input keypoint (joint of the 16, or COCO keypoint): the MPJPE
     (mm) over every view of the model's joints that do not come from it,
     with it seen and with it hidden in every frame, and the relative growth.
-    (A COCO hip also builds the Hip and the Spine, a shoulder the Thorax and
-    the Spine; the Head is the mean of the eyes and ears left.)"""
+    (The joints :obj:`COCO_TO_H36M` builds from a COCO keypoint are left
+    out: a hip's Hip and Spine, which the other side and the shoulders then
+    estimate, a shoulder's Thorax and Spine; the Head is the mean of the
+    eyes and ears left.)"""
     from pyg_weightshare.keypoints import COCO_KEYPOINTS, COCO_TO_H36M
 
     keypoints = np.concatenate([v.keypoints for v in views])
