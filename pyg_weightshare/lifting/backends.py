@@ -38,10 +38,10 @@ BACKENDS = ("torch", "onnxruntime")
 #: no faster. ``benchmarks/bench_lift.py`` prints both, to revisit this.
 CPU_COMPILE_MIN_POSES = 2_000_000
 
-#: On a CPU, the bytes of one layer's activations :math:`[J, B, C]` that
-#: set the batch size (:func:`default_batch_size`): about one core's L2
-#: cache, so that the bias, ReLU and skip passes and the next product read
-#: what the last one wrote from cache rather than from memory.
+#: On a CPU, the bytes of one layer's activations :math:`[J, B, C]` per
+#: thread that set the batch size (:func:`default_batch_size`): about one
+#: core's L2 cache, so that the bias, ReLU and skip passes and the next
+#: product read what the last one wrote from cache rather than from memory.
 CPU_BATCH_BYTES = 2 * 2**20
 
 #: On a GPU, the fewest full batches for which a CUDA graph is captured by
@@ -66,21 +66,32 @@ def compiles_by_default(
     return num_poses >= CPU_COMPILE_MIN_POSES
 
 
-def default_batch_size(model: torch.nn.Module, device: torch.device) -> int:
+def default_batch_size(
+    model: torch.nn.Module, device: torch.device, threads: int | None = None
+) -> int:
     """Poses per batch for :obj:`model` (a :class:`~pyg_weightshare.PoseGCN`)
     on :obj:`device`: on a CPU, as many as fit one layer's activations in
-    :data:`CPU_BATCH_BYTES` (512 for 16 joints and 64 channels), at least
-    64; on a GPU, :data:`~pyg_weightshare.nn.models.inference.EVAL_BATCH_SIZE`.
+    :data:`CPU_BATCH_BYTES` per thread (512 per thread for 16 joints and 64
+    channels), at least 64; on a GPU,
+    :data:`~pyg_weightshare.nn.models.inference.EVAL_BATCH_SIZE`.
+
+    Args:
+        model (PoseGCN): The network.
+        device (torch.device): Where it runs.
+        threads (int, optional): The threads of the products. (default:
+            :obj:`None`, :func:`torch.get_num_threads`)
 
     Example:
         >>> from pyg_weightshare import PoseGCN, h36m_skeleton
-        >>> default_batch_size(PoseGCN(h36m_skeleton(16), hidden_channels=64), "cpu")
-        512
+        >>> model = PoseGCN(h36m_skeleton(16), hidden_channels=64)
+        >>> default_batch_size(model, "cpu", threads=2)
+        1024
     """
     if torch.device(device).type != "cpu":
         return EVAL_BATCH_SIZE
+    threads = torch.get_num_threads() if threads is None else threads
     activation_bytes = model.num_joints * model.hidden_channels * 4
-    return max(CPU_BATCH_BYTES // activation_bytes, 64)
+    return max(threads * CPU_BATCH_BYTES // activation_bytes, 64)
 
 
 class CudaGraphModule:
@@ -138,7 +149,7 @@ class TorchBackend:
         compile (bool, optional): Compile, or not; :obj:`None` decides per
             call with :func:`compiles_by_default`. (default: :obj:`None`)
         batch_size (int, optional): Poses per batch. (default: :obj:`None`,
-            :func:`default_batch_size`)
+            :func:`default_batch_size` for the threads PyTorch uses now)
     """
 
     def __init__(

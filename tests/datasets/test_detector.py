@@ -169,14 +169,19 @@ def test_missing_keypoints_come_in_the_patterns_of_real_detections():
 
 
 def test_coco_keypoints_become_the_model_joints_with_nan_propagated():
-    keypoints = np.random.default_rng(0).uniform(0, 100, size=(2, 17, 2))
+    keypoints = np.random.default_rng(0).uniform(0, 100, size=(3, 17, 2))
     keypoints[0, COCO_KEYPOINTS.index("left_hip")] = np.nan
+    keypoints[1, COCO_KEYPOINTS.index("left_hip")] = np.nan
+    keypoints[1, COCO_KEYPOINTS.index("left_shoulder")] = np.nan
     joints = model_joints(keypoints, "coco")
-    assert joints.shape == (2, 16, 2)
-    missing = np.isnan(joints[0]).any(-1)
-    # Hip (0), LHip (4) and Spine (7) need the left hip.
-    assert np.flatnonzero(missing).tolist() == [0, 4, 7]
-    assert not np.isnan(joints[1]).any()
+    assert joints.shape == (3, 16, 2)
+    missing = np.isnan(joints).any(-1)
+    # Hip (0) and Spine (7) come from the right hip and the shoulders.
+    assert np.flatnonzero(missing[0]).tolist() == [4]  # LHip
+    # Without a side of both pairs, the trunk goes: Hip, LHip, Spine, Thorax
+    # and LShoulder.
+    assert np.flatnonzero(missing[1]).tolist() == [0, 4, 7, 8, 10]
+    assert not missing[2].any()
     h36m = model_joints(np.arange(34.0).reshape(1, 17, 2), "h36m")
     assert h36m[0, 9].tolist() == [20.0, 21.0]  # Head, after dropping Neck/Nose
 

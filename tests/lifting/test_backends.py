@@ -88,14 +88,21 @@ def test_onnxruntime_gives_the_networks_numbers(model):
     assert backend(inputs[:0]).shape == (0, 16, 3)
 
 
-def test_cpu_batches_keep_a_layer_in_a_cores_cache():
+def test_cpu_batches_keep_a_layer_in_each_threads_cache():
     # 16 joints: 512 poses of 64 channels or 256 of 128 make 2 MiB a layer.
-    for channels, expected in ((64, 512), (128, 256), (4096, 64)):
+    for channels, one, two in ((64, 512, 1024), (128, 256, 512), (4096, 64, 64)):
         model = PoseGCN(h36m_skeleton(16), hidden_channels=channels, num_blocks=0)
-        assert default_batch_size(model, CPU) == expected
+        assert default_batch_size(model, CPU, threads=1) == one
+        assert default_batch_size(model, CPU, threads=2) == two
     assert default_batch_size(model, torch.device("cuda")) == 4096
     small = PoseGCN(h36m_skeleton(16), hidden_channels=64, num_blocks=1)
-    assert TorchBackend(small, CPU).batch_size == 512
+    threads = torch.get_num_threads()
+    try:
+        for count in (1, 2):
+            torch.set_num_threads(count)
+            assert TorchBackend(small, CPU).batch_size == 512 * count
+    finally:
+        torch.set_num_threads(threads)
     assert TorchBackend(small, CPU, batch_size=100).batch_size == 100
 
 
