@@ -67,6 +67,11 @@ INVENTORIES = {
             ("torch.mm", "py:function", "generated/torch.mm.html#"),
             ("torch.compile", "py:function", "generated/torch.compile.html#"),
             ("torch.save", "py:function", "generated/torch.save.html#"),
+            (
+                "torch.get_num_threads",
+                "py:function",
+                "generated/torch.get_num_threads.html#",
+            ),
             ("torch.nn.Module", "py:class", "generated/torch.nn.Module.html#"),
             (
                 "torch.nn.Module.load_state_dict",
