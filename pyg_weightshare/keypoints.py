@@ -184,7 +184,14 @@ def to_coco(points: np.ndarray, layout: str) -> np.ndarray:
         return points
     names = layout_joints(layout, points.shape[-2])
     table = _TO_COCO[layout]
-    return points[..., [names.index(table[name]) for name in COCO_KEYPOINTS], :]
+    index = [names.index(table[name]) for name in COCO_KEYPOINTS]
+    return np.take(points, index, axis=-2)
+
+
+# For each Human3.6M joint, the COCO keypoint it is a copy of (the first
+# source of the joints built from several, which coco_to_h36m replaces).
+_COCO_SOURCE = [COCO_KEYPOINTS.index(COCO_TO_H36M[name][0]) for name in H36M_JOINTS_17]
+_HEAD_SOURCES = [COCO_KEYPOINTS.index(name) for name in _HEAD]
 
 
 def coco_to_h36m(points: np.ndarray) -> np.ndarray:
@@ -214,21 +221,15 @@ def coco_to_h36m(points: np.ndarray) -> np.ndarray:
         >>> bool(np.isnan(joints).any())
         False
     """
-    joints = []
+    joints = np.take(points, _COCO_SOURCE, axis=-2)
     # An all-NaN mean warns, but NaN is the missing value wanted.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        centres = _trunk_centres(points)
-        for name in H36M_JOINTS_17:
-            if name in centres:
-                joints.append(centres[name])
-                continue
-            sources = points[
-                ..., [COCO_KEYPOINTS.index(k) for k in COCO_TO_H36M[name]], :
-            ]
-            mean = np.nanmean if name == "Head" else np.mean
-            joints.append(mean(sources, axis=-2))
-    return np.stack(joints, axis=-2)
+        built = _trunk_centres(points)
+        built["Head"] = np.nanmean(points[..., _HEAD_SOURCES, :], axis=-2)
+    for name, value in built.items():
+        joints[..., H36M_JOINTS_17.index(name), :] = value
+    return joints
 
 
 def _trunk_centres(points: np.ndarray) -> dict[str, np.ndarray]:

@@ -229,7 +229,7 @@ class Lifter:
                 f"{where}{len(names)} keypoints of the {layout!r} layout have "
                 f"no {absent}, needed by this {len(self.joint_names)}-joint model"
             )
-        points = points[:, [names.index(name) for name in self.joint_names]]
+        points = np.take(points, [names.index(n) for n in self.joint_names], axis=1)
         if np.isnan(points).all():
             raise ValueError(f"{where}no person is seen in any frame")
         return points
@@ -321,7 +321,7 @@ class Lifter:
         if size is not None:
             _check_in_image(keypoints, video, where)
         joints = self._map_to_model(keypoints, video.layout, where)
-        seen = ~np.isnan(joints).any(axis=-1)
+        seen = ~(np.isnan(joints[..., 0]) | np.isnan(joints[..., 1]))
         pixels = joints
         if not self.predicts_missing:
             pixels = fill_missing(joints, self.joint_names, where)

@@ -49,6 +49,31 @@ def test_a_pose_without_seen_joints_is_all_zero():
     torch.testing.assert_close(person_inputs(single)[0, 3], torch.tensor([0.0, 0, 1]))
 
 
+def reference_person_inputs(pixels: np.ndarray) -> np.ndarray:
+    """The features of each pose one at a time, from the module's equation."""
+    flat = pixels.reshape(-1, *pixels.shape[-2:])
+    out = np.zeros((*flat.shape[:-1], 3))
+    for pose, points in enumerate(flat):
+        seen = np.isfinite(points).all(axis=-1)
+        if not seen.any():
+            continue
+        low, high = points[seen].min(axis=0), points[seen].max(axis=0)
+        half_extent = max((high - low).max() / 2, 1e-6)
+        out[pose, seen, :2] = (points[seen] - (low + high) / 2) / half_extent
+        out[pose, seen, 2] = 1.0
+    return out.reshape(*pixels.shape[:-1], 3)
+
+
+def test_person_inputs_of_any_batch_shape_match_the_equation():
+    rng = np.random.default_rng(3)
+    pixels = rng.uniform(0, 500, (3, 5, 16, 2))
+    pixels[rng.random((3, 5, 16, 2)) < 0.2] = np.nan  # one or both coordinates
+    pixels[1, 2] = np.nan  # a pose without a seen joint
+    expected = torch.from_numpy(reference_person_inputs(pixels)).float()
+    torch.testing.assert_close(person_inputs(pixels), expected)
+    torch.testing.assert_close(person_inputs(pixels[0, 0]), expected[0, 0])
+
+
 def test_person_inputs_refuse_other_shapes():
     with pytest.raises(ValueError, match=r"\[\.\.\., J, 2\]"):
         person_inputs(np.zeros((4, 16, 3)))
