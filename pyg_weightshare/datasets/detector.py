@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from pyg_weightshare.datasets.human36m import MOCAP_INDICES_17, PoseSplit
+from pyg_weightshare.datasets.human36m import MOCAP_INDICES_17, SPLITS, PoseSplit
 from pyg_weightshare.datasets.inputs import person_inputs
 from pyg_weightshare.datasets.pose_prior import WIDE_POSTURES, sample_poses
 from pyg_weightshare.keypoints import COCO_KEYPOINTS, coco_to_h36m
@@ -477,11 +477,25 @@ class DetectorDataset:
     def __post_init__(self) -> None:
         self.skeleton: Skeleton = h36m_skeleton(16)
         self.train, self.val, self.test = (
-            self._split(count, self.seed + offset)
-            for offset, count in enumerate(
-                (self.num_train, self.num_val, self.num_test)
+            self._split(count, self.seed + SPLITS.index(split))
+            for split, count in zip(
+                SPLITS, (self.num_train, self.num_val, self.num_test), strict=True
             )
         )
+
+    @property
+    def description(self) -> str:
+        """The data in one line, as a run's report names it."""
+        return (
+            f"detector-shaped {self.layout} keypoints of the wide pose prior, "
+            f"synthesized by pyg-weightshare ({self.num_train:,} training "
+            f"poses, seed {self.seed})"
+        )
+
+    def split_label(self, split: str) -> str:
+        """The poses of :obj:`split` (:obj:`"train"`, :obj:`"val"` or
+        :obj:`"test"`) as a report names them, e.g. :obj:`"poses of seed 2"`."""
+        return f"poses of seed {self.seed + SPLITS.index(split)}"
 
     def _split(self, count: int, seed: int) -> PoseSplit:
         poses = synthesize_detector_poses(count, self.layout, seed)

@@ -7,6 +7,7 @@ table or a plot shared alone still says what it shows.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from pyg_weightshare.metrics import ActionErrors
@@ -15,7 +16,7 @@ from pyg_weightshare.safe_json import load_json_lines
 from pyg_weightshare.training.config import TrainConfig
 
 SELECTION = {
-    "val": "best epoch on the validation subjects {subjects}",
+    "val": "best epoch on the validation {split}",
     "test": "best epoch on the TEST set, as the published code does",
     "last": "last epoch, no selection",
 }
@@ -27,19 +28,53 @@ SYNTHETIC = (
 METRIC_COLORS = {"mpjpe": "tab:blue", "p_mpjpe": "tab:orange"}
 
 
-def selection_note(config: TrainConfig) -> str:
+@dataclass(frozen=True)
+class DataLabels:
+    """What a report calls the data of a run and its splits.
+
+    Args:
+        description (str): The data and the 2D input, in one line.
+        val (str): The validation split, e.g. :obj:`"subjects S8"`.
+        test (str): The test split, e.g. :obj:`"subjects S9 S11"`.
+    """
+
+    description: str
+    val: str
+    test: str
+
+    @classmethod
+    def of(cls, config: TrainConfig, dataset=None) -> DataLabels:
+        """The labels of a run's data: a dataset held in memory that
+        describes itself (a ``description`` and ``split_label(split)``, as
+        :class:`~pyg_weightshare.datasets.detector.DetectorDataset` does) names its
+        own; otherwise :obj:`config` names the files and the subjects."""
+        if hasattr(dataset, "split_label"):
+            return cls(
+                dataset.description,
+                dataset.split_label("val"),
+                dataset.split_label("test"),
+            )
+        return cls(
+            data_note(config),
+            "subjects " + " ".join(config.val_subjects),
+            "subjects " + " ".join(config.test_subjects),
+        )
+
+
+def selection_note(config: TrainConfig, labels: DataLabels | None = None) -> str:
     """How the reported epoch was chosen, e.g. "best epoch on the validation
     subjects S8"."""
-    return SELECTION[config.select_on].format(subjects=" ".join(config.val_subjects))
+    labels = labels or DataLabels.of(config)
+    return SELECTION[config.select_on].format(split=labels.val)
 
 
-def selection_split(config: TrainConfig) -> str | None:
+def selection_split(config: TrainConfig, labels: DataLabels) -> str | None:
     """The split whose MPJPE chooses the epoch, as plots label it, e.g.
-    "validation (S8)"; :obj:`None` when the last epoch is taken."""
+    "validation (subjects S8)"; :obj:`None` when the last epoch is taken."""
     if config.select_on == "val":
-        return f"validation ({' '.join(config.val_subjects)})"
+        return f"validation ({labels.val})"
     if config.select_on == "test":
-        return f"test ({' '.join(config.test_subjects)})"
+        return f"test ({labels.test})"
     return None
 
 
@@ -73,12 +108,12 @@ def recipe_note(config: TrainConfig) -> str:
     return ", ".join(parts)
 
 
-def model_note(config: TrainConfig, best_epoch: int) -> str:
+def model_note(config: TrainConfig, best_epoch: int, labels: DataLabels) -> str:
     """The model and the epoch a report shows, in one line."""
     scheme = config.scheme + ("" if config.decouple else " (not decoupled)")
     return (
         f"{scheme}, {config.hidden_channels} channels, epoch {best_epoch} of "
-        f"{config.epochs} ({selection_note(config)})"
+        f"{config.epochs} ({selection_note(config, labels)})"
     )
 
 
@@ -111,9 +146,12 @@ def write_report(
     baseline: ActionErrors,
     best_epoch: int,
     num_parameters: int,
+    labels: DataLabels | None = None,
 ) -> dict:
     """Writes :obj:`evaluation.json`, :obj:`evaluation.md` and the plots,
-    prints the summary, and returns the report."""
+    prints the summary, and returns the report. :obj:`labels` name the data
+    (default: :meth:`DataLabels.of` :obj:`config`)."""
+    labels = labels or DataLabels.of(config)
     report = {
         "scheme": config.scheme,
         "decouple": config.decouple,
@@ -124,7 +162,8 @@ def write_report(
             "synthetic": config.data_dir is None,
             "keypoints": config.keypoints,
             "test_subjects": list(config.test_subjects),
-            "description": data_note(config),
+            "test_split": labels.test,
+            "description": labels.description,
         },
         "recipe": {
             "name": config.recipe,
@@ -136,7 +175,7 @@ def write_report(
             "non_local": config.non_local,
             "description": recipe_note(config),
         },
-        "selection": selection_note(config),
+        "selection": selection_note(config, labels),
         "best_epoch": best_epoch,
         "test": test.as_dict(),
         "mean_pose_baseline": baseline.as_dict(),
@@ -147,11 +186,11 @@ def write_report(
         out / "evaluation.md",
         f"# {config.scheme} (decouple={config.decouple}, "
         f"{config.hidden_channels} channels, {num_parameters:,} parameters)\n\n"
-        f"- Data: {data_note(config)}.\n"
+        f"- Data: {labels.description}.\n"
         f"- Training: {recipe_note(config)}.\n"
         f"- Model of epoch {best_epoch} of {config.epochs} "
-        f"({selection_note(config)}).\n"
-        f"- Test subjects {' '.join(config.test_subjects)}. Errors in mm: MPJPE "
+        f"({selection_note(config, labels)}).\n"
+        f"- Test {labels.test}. Errors in mm: MPJPE "
         "(Protocol 1) is the mean distance between predicted and true joints "
         "after aligning the root joint; P-MPJPE (Protocol 2) the same after "
         "aligning each predicted pose to the truth by rotation, scale and "
@@ -159,11 +198,11 @@ def write_report(
         "predicts the training set's mean pose.\n\n" + markdown_table(test, baseline),
     )
     written = ["evaluation.md", "evaluation.json"]
-    if plot_run(out, config, test, baseline, best_epoch):
+    if plot_run(out, config, test, baseline, best_epoch, labels):
         written += ["curves.png", "per_action.png"]
     print(
-        f"\nTest ({', '.join(config.test_subjects)}), epoch {best_epoch}, "
-        f"{selection_note(config)}:\n"
+        f"\nTest ({labels.test}), epoch {best_epoch}, "
+        f"{selection_note(config, labels)}:\n"
         f"  this model      MPJPE {test.mpjpe_action_mean:6.1f} mm   "
         f"P-MPJPE {test.p_mpjpe_action_mean:6.1f} mm   (action-wise means)\n"
         f"  mean-pose guess MPJPE {baseline.mpjpe_action_mean:6.1f} mm   "
@@ -173,12 +212,17 @@ def write_report(
     return report
 
 
-def caption(config: TrainConfig, best_epoch: int | None = None) -> str:
+def caption(
+    config: TrainConfig,
+    best_epoch: int | None = None,
+    labels: DataLabels | None = None,
+) -> str:
     """The lines every figure of a run carries under its title: data and
     recipe, and the model when :obj:`best_epoch` is given."""
-    lines = [f"Data: {data_note(config)}", f"Training: {recipe_note(config)}"]
+    labels = labels or DataLabels.of(config)
+    lines = [f"Data: {labels.description}", f"Training: {recipe_note(config)}"]
     if best_epoch is not None:
-        lines.insert(0, f"Model: {model_note(config, best_epoch)}")
+        lines.insert(0, f"Model: {model_note(config, best_epoch, labels)}")
     return "\n".join(lines)
 
 
@@ -188,6 +232,7 @@ def plot_run(
     test: ActionErrors,
     baseline: ActionErrors,
     best_epoch: int,
+    labels: DataLabels,
 ) -> bool:
     """Draws :obj:`curves.png` (training loss and the selection split's
     errors per epoch, the chosen epoch marked) and :obj:`per_action.png`
@@ -203,8 +248,11 @@ def plot_run(
         return False
     rows = load_json_lines(out / "metrics.jsonl")
     for name, figure in (
-        ("curves.png", _plot_curves(plt, rows, config, best_epoch)),
-        ("per_action.png", _plot_per_action(plt, test, baseline, config, best_epoch)),
+        ("curves.png", _plot_curves(plt, rows, config, best_epoch, labels)),
+        (
+            "per_action.png",
+            _plot_per_action(plt, test, baseline, config, best_epoch, labels),
+        ),
     ):
         with atomic_output(out / name, force=True) as temporary:
             figure.savefig(temporary, dpi=120)
@@ -218,9 +266,11 @@ def _write_own_text(path: Path, text: str) -> None:
         temporary.write_text(text)
 
 
-def _titled(figure, title: str, config: TrainConfig, best_epoch: int) -> None:
+def _titled(
+    figure, title: str, config: TrainConfig, best_epoch: int, labels: DataLabels
+) -> None:
     """The figure's title and caption, above panels laid out to fit."""
-    text = caption(config, best_epoch)
+    text = caption(config, best_epoch, labels)
     height = figure.get_figheight()
     figure.suptitle(title, fontsize=12, fontweight="bold", x=0.01, y=0.99, ha="left")
     figure.text(0.01, 1 - 0.3 / height, text, fontsize=8, va="top", ha="left")
@@ -228,11 +278,13 @@ def _titled(figure, title: str, config: TrainConfig, best_epoch: int) -> None:
     figure.tight_layout(pad=0.5, rect=(0, 0, 1, 1 - header / height))
 
 
-def _plot_curves(plt, rows: list[dict], config: TrainConfig, best_epoch: int):
+def _plot_curves(
+    plt, rows: list[dict], config: TrainConfig, best_epoch: int, labels: DataLabels
+):
     from matplotlib.ticker import MaxNLocator
 
     epochs = [row["epoch"] for row in rows]
-    split = selection_split(config)
+    split = selection_split(config, labels)
     key = config.select_on
     panels = 2 if split is not None and f"{key}_mpjpe" in rows[0] else 1
     figure, axes = plt.subplots(1, panels, figsize=(11, 4.6), squeeze=False)
@@ -276,7 +328,7 @@ def _plot_curves(plt, rows: list[dict], config: TrainConfig, best_epoch: int):
             title=f"{split[0].upper()}{split[1:]} error: it chooses the epoch",
         )
         error_axis.legend(fontsize=8)
-    _titled(figure, "Training curves", config, best_epoch)
+    _titled(figure, "Training curves", config, best_epoch, labels)
     return figure
 
 
@@ -286,6 +338,7 @@ def _plot_per_action(
     baseline: ActionErrors,
     config: TrainConfig,
     best_epoch: int,
+    data_labels: DataLabels,
 ):
     labels = [*test.actions, "action mean"]
     model = {
@@ -329,6 +382,11 @@ def _plot_per_action(
     axis.set_ylabel("error (mm)")
     axis.grid(axis="y", alpha=0.3)
     axis.legend(fontsize=8, ncols=2, loc="upper left")
-    subjects = " ".join(config.test_subjects)
-    _titled(figure, f"Test error per action, subjects {subjects}", config, best_epoch)
+    _titled(
+        figure,
+        f"Test error per action, {data_labels.test}",
+        config,
+        best_epoch,
+        data_labels,
+    )
     return figure

@@ -314,7 +314,7 @@ class Trainer:
         return loss
 
     def _report(self, run: RunDirectory) -> dict:
-        from pyg_weightshare.training.report import write_report
+        from pyg_weightshare.training.report import DataLabels, write_report
 
         best = load_checkpoint(run.best)
         self.model.load_state_dict(best.weights)
@@ -325,6 +325,7 @@ class Trainer:
             mean_pose_baseline(self.dataset.train, self.dataset.test),
             best_epoch=best.training["epoch"],
             num_parameters=sum(p.numel() for p in self.model.parameters()),
+            labels=DataLabels.of(self.config, self.dataset),
         )
 
 

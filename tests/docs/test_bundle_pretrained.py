@@ -34,6 +34,9 @@ def test_a_run_becomes_a_model_file(tmp_path, monkeypatch):
     provenance = model_file.metadata["provenance"]
     assert provenance["epoch"] == 1 and provenance["data"]["num_train"] == 512
     assert "--layout h36m" in provenance["command"]
+    synthetic_test = provenance["synthetic_test"]
+    assert synthetic_test["data"]["description"].startswith("detector-shaped h36m")
+    assert synthetic_test["data"]["test_split"] == "poses of seed 2"
     reference = model_file.metadata["reference"]
     assert reference["inputs"].shape == (512, 16, 3)
     model = load_pretrained(out)

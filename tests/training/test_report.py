@@ -6,9 +6,10 @@ import json
 import pytest
 
 from pyg_weightshare.datasets import ACTIONS
+from pyg_weightshare.datasets.detector import DetectorDataset
 from pyg_weightshare.metrics import ActionErrors
 from pyg_weightshare.training import TrainConfig
-from pyg_weightshare.training.report import write_report
+from pyg_weightshare.training.report import DataLabels, write_report
 
 EPOCHS = 3
 
@@ -91,6 +92,7 @@ def test_files_of_real_data_name_the_directory_and_the_input(tmp_path):
         "synthetic": False,
         "keypoints": "cpn_ft_h36m_dbb",
         "test_subjects": ["S9", "S11"],
+        "test_split": "subjects S9 S11",
         "description": "Human3.6M-format files in /data/h36m, 2D input cpn_ft_h36m_dbb",
     }
     assert report["recipe"]["description"] == (
@@ -100,6 +102,21 @@ def test_files_of_real_data_name_the_directory_and_the_input(tmp_path):
     assert "- Data: Human3.6M-format files in /data/h36m" in (
         (out / "evaluation.md").read_text()
     )
+
+
+def test_data_held_in_memory_is_named_by_the_dataset_not_the_config(
+    tmp_path, saved_figures
+):
+    config = TrainConfig(out=str(tmp_path / "run"), epochs=EPOCHS)
+    out = run_directory(tmp_path, config)
+    labels = DataLabels.of(config, DetectorDataset("coco", 8, 8, 8, seed=4))
+    report = write_report(out, config, errors(1.0), errors(2.0), 2, 1234, labels)
+    assert report["data"]["description"].startswith("detector-shaped coco keypoints")
+    assert report["data"]["test_split"] == "poses of seed 6"
+    assert report["selection"] == "best epoch on the validation poses of seed 5"
+    written = (out / "evaluation.md").read_text() + texts(saved_figures["curves.png"])
+    assert "Test poses of seed 6." in written and "S9" not in written
+    assert "S8" not in written and "synthetic Human3.6M" not in written
 
 
 def test_per_action_plot_has_the_baseline_and_the_action_mean(tmp_path, saved_figures):
@@ -130,8 +147,8 @@ def test_curves_name_the_selection_split_and_mark_the_chosen_epoch(
     loss_axis, error_axis = saved_figures["curves.png"].axes
     legend = [text.get_text() for text in error_axis.get_legend().get_texts()]
     assert legend == [
-        "validation (S8) MPJPE",
-        "validation (S8) P-MPJPE",
+        "validation (subjects S8) MPJPE",
+        "validation (subjects S8) P-MPJPE",
         "chosen: epoch 2, MPJPE 90.0 mm",
     ]
     chosen = error_axis.lines[-1]
