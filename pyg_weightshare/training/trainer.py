@@ -86,8 +86,11 @@ class Trainer:
         config (TrainConfig): The run's settings.
         dataset (Human36M, optional): The data; anything with a
             :obj:`skeleton` and :obj:`train`, :obj:`val` and :obj:`test`
-            :class:`~pyg_weightshare.datasets.PoseSplit`\\ s. (default: the
-            data of :obj:`config`)
+            :class:`~pyg_weightshare.datasets.PoseSplit`\\ s, which the
+            report names by its own :obj:`description` and
+            :obj:`split_label` when it has them
+            (:class:`~pyg_weightshare.training.report.DataLabels`).
+            (default: the data of :obj:`config`)
         rank (int, optional): This process under ``torchrun``. (default: :obj:`0`)
         world_size (int, optional): The number of processes. (default: :obj:`1`)
         device (torch.device, optional): (default: :obj:`config.device`)
