@@ -26,7 +26,7 @@ from pyg_weightshare.training.cross_domain import limb_ratios
 # re-saved file must keep them to the micrometre.
 RECORDED_ERRORS = {
     "h36m": {"mpjpe_mm": 158.783, "p_mpjpe_mm": 101.959},
-    "coco": {"mpjpe_mm": 158.386, "p_mpjpe_mm": 98.042},
+    "coco": {"mpjpe_mm": 160.097, "p_mpjpe_mm": 99.693},
 }
 LAYOUTS = list(CHECKPOINTS)
 
