@@ -23,8 +23,9 @@ that the floating-point operations per pose (counted by
 :class:`torch.utils.flop_counter.FlopCounterMode` on the eager network) and
 this CPU's rate on one large matrix product (SGEMM) set. The preprocessing
 alone is a lift whose network does nothing. All of it at each thread count
-of ``--threads``; the timers take turns for a few rounds and each keeps its
-best. The first compiled call and the ONNX export are timed too, and the
+of ``--threads``; the timers, the SGEMM's included, take turns for a few
+rounds (so that a machine whose speed drifts moves them all alike) and each
+keeps its best. The first compiled call and the ONNX export are timed too, and the
 number of poses beyond which compiling pays off (compile seconds over the
 seconds it saves per pose) is printed. Run:
 
@@ -62,12 +63,10 @@ def flops_per_pose(model: torch.nn.Module, inputs: torch.Tensor) -> float:
     return counter.get_total_flops() / len(inputs)
 
 
-def sgemm_flops_per_second(size: int = 2048, rounds: int = 3) -> float:
+def sgemm(size: int):
+    """One SGEMM of two :obj:`size` square matrices, to time, and its FLOPs."""
     a, b = torch.randn(size, size), torch.randn(size, size)
-    times = []
-    for _ in range(rounds):
-        _record_time(lambda: a @ b, times)
-    return 2 * size**3 / min(times)
+    return (lambda: a @ b), 2 * size**3
 
 
 def has_onnxruntime() -> bool:
@@ -121,12 +120,18 @@ def make_lifters(
     return lifters
 
 
-def measure(args: argparse.Namespace, model: PoseGCN, keypoints, paths) -> dict:
-    """Rates of every path at the current thread count."""
+def measure(
+    args: argparse.Namespace, model: PoseGCN, keypoints, paths, flops: float
+) -> dict:
+    """Rates of every path at the current thread count, and the SGEMM bound
+    (poses per second) of a network of :obj:`flops` per pose."""
     torch._dynamo.reset()
     image_size = (1000, 1002)
     inputs = 2 * torch.rand(args.poses, model.num_joints, model.in_channels) - 1
-    setup = {}
+    setup = {
+        "batch_size": args.batch_size
+        or default_batch_size(model, torch.device("cpu"), torch.get_num_threads())
+    }
     start = time.perf_counter()
     lifters = make_lifters(model, paths, args.batch_size)
     setup["build"] = time.perf_counter() - start
@@ -139,7 +144,12 @@ def measure(args: argparse.Namespace, model: PoseGCN, keypoints, paths) -> dict:
     def network(name):
         return lambda: lifters[name].backend(inputs)
 
-    timers = {("preprocessing", "lift"): lift("preprocessing")}
+    product, product_flops = sgemm(args.sgemm_size)
+    # The bound takes turns with the paths, so that all see the same machine.
+    timers = {
+        ("sgemm", "bound"): product,
+        ("preprocessing", "lift"): lift("preprocessing"),
+    }
     for name in paths:
         timers[(name, "lift")] = lift(name)
         timers[(name, "model")] = network(name)
@@ -154,9 +164,10 @@ def measure(args: argparse.Namespace, model: PoseGCN, keypoints, paths) -> dict:
         for key, timer in timers.items():
             _record_time(timer, times[key])
     rates = {key: args.poses / min(values) for key, values in times.items()}
+    rates[("sgemm", "bound")] = product_flops / min(times[("sgemm", "bound")])
     if "compiled" in paths:
         setup["compile"] = first["compiled"] - args.poses / rates[("compiled", "model")]
-    return {"rates": rates, "setup": setup}
+    return {"rates": rates, "setup": setup, "bound": rates[("sgemm", "bound")] / flops}
 
 
 def break_even_poses(compile_seconds: float, fused: float, compiled: float) -> float:
@@ -197,9 +208,8 @@ def main(argv=None) -> dict:
         axis=-1,
     )
     keypoints[rng.random((args.poses, 17)) < 0.01, 2] = 0.0  # missed keypoints
-    batch_size = args.batch_size or default_batch_size(model, torch.device("cpu"))
     example = torch.zeros(
-        min(args.poses, batch_size), model.num_joints, model.in_channels
+        min(args.poses, EVAL_BATCH_SIZE), model.num_joints, model.in_channels
     )
     flops = flops_per_pose(model, example)
 
@@ -208,17 +218,14 @@ def main(argv=None) -> dict:
         f"{name}, {model.hidden_channels} channels, {model.in_channels} input "
         f"channels, {sum(p.numel() for p in model.parameters()) / 1e6:.3f} M "
         f"parameters, {flops / 1e6:.2f} MFLOP per pose; {args.poses:,} poses "
-        f"({args.layout} layout), batches of {batch_size} (eager: "
-        f"{args.batch_size or EVAL_BATCH_SIZE})"
+        f"({args.layout} layout); eager batches of "
+        f"{args.batch_size or EVAL_BATCH_SIZE}"
     )
     threads_before = torch.get_num_threads()
     results = {}
     for threads in args.threads:
         torch.set_num_threads(threads)
-        bound = sgemm_flops_per_second(args.sgemm_size, args.rounds) / flops
-        result = measure(args, model, keypoints, paths)
-        result["bound"] = bound
-        results[threads] = result
+        results[threads] = result = measure(args, model, keypoints, paths, flops)
         _print_table(threads, result, paths)
     torch.set_num_threads(threads_before)
     return results
@@ -228,8 +235,9 @@ def _print_table(threads: int, result: dict, paths: list[str]) -> None:
     rates, setup, bound = result["rates"], result["setup"], result["bound"]
     eager_lift, eager_model = rates[("eager", "lift")], rates[("eager", "model")]
     print(
-        f"\n{threads} thread(s): SGEMM bound {bound:,.0f} poses/s; preprocessing "
-        f"alone {rates[('preprocessing', 'lift')]:,.0f} poses/s"
+        f"\n{threads} thread(s), batches of {setup['batch_size']}: SGEMM bound "
+        f"{bound:,.0f} poses/s; preprocessing alone "
+        f"{rates[('preprocessing', 'lift')]:,.0f} poses/s"
     )
     header = (
         f"  {'path':<12}{'lift/s':>10}{'vs eager':>10}{'of bound':>10}"

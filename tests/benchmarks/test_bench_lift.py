@@ -22,10 +22,14 @@ def check(results, paths, thread_counts, printed):
     assert set(results) == set(thread_counts)
     for result in results.values():
         expected = {(name, kind) for name in paths for kind in ("lift", "model")}
-        assert set(result["rates"]) == expected | {("preprocessing", "lift")}
+        assert set(result["rates"]) == expected | {
+            ("preprocessing", "lift"),
+            ("sgemm", "bound"),
+        }
         rates = [*result["rates"].values(), result["bound"], *result["setup"].values()]
         assert all(math.isfinite(rate) and rate > 0 for rate in rates)
     assert printed.count("SGEMM bound") == len(thread_counts)
+    assert printed.count("batches of 16: SGEMM bound") == len(thread_counts)
     for name in paths:
         assert printed.count(f"  {name} ") == len(thread_counts)
 
