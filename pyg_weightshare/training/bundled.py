@@ -29,21 +29,13 @@ DEFAULTS = {
     "num_train": 1_200_000,
     "num_val": 10_000,
     "num_test": 20_000,
-    "epochs": 18,
+    "epochs": 22,
     "hidden_channels": 64,
     "batch_size": 512,
     "lr": 2e-3,
-    "lr_decay": 0.82,
+    "lr_decay": 0.85,
     "decay_epochs": 1,
 }
-#: Where a layout's model departs from :obj:`DEFAULTS`: the COCO model,
-#: whose trunk joints are rebuilt from fewer keypoints, trains longer.
-LAYOUT_DEFAULTS = {"coco": {"epochs": 22, "lr_decay": 0.85}, "h36m": {}}
-
-
-def layout_defaults(layout: str) -> dict:
-    """The training settings of the bundled model of :obj:`layout`."""
-    return {**DEFAULTS, **LAYOUT_DEFAULTS[layout]}
 
 
 def bundled_config(out: str, **overrides) -> TrainConfig:
@@ -79,18 +71,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
         parser.add_argument(
             "--" + name.replace("_", "-"),
             type=type(value),
-            help=f"(default: {value}"
-            + "".join(
-                f"; {layout}: {changes[name]}"
-                for layout, changes in LAYOUT_DEFAULTS.items()
-                if name in changes
-            )
-            + ")",
+            default=value,
+            help=f"(default: {value})",
         )
     args = parser.parse_args(argv)
-    for name, value in layout_defaults(args.layout).items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
     start = time.perf_counter()
     dataset = DetectorDataset(
         args.layout, args.num_train, args.num_val, args.num_test, args.seed
